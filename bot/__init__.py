@@ -1,0 +1,1 @@
+"""The edges of article-bot: the command line, settings and the Discord client."""

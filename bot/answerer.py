@@ -1,0 +1,56 @@
+"""Wiring shared by the CLI and the Discord bot: settings in, a ready retriever out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from embeddings.article import Article, bundled_article_path, load_article
+from embeddings.embedder import Embedder, load_embedder
+from embeddings.index import IndexLoad, load_index
+from embeddings.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A retriever and how its index was obtained."""
+
+    retriever: Retriever
+    load: IndexLoad
+    seconds: float
+
+
+def open_article(spec: str | None) -> Article:
+    """Load the article a setting names; the bundled one when it names none."""
+    return load_article(spec if spec else bundled_article_path())
+
+
+def prepare(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    refresh: bool = False,
+    show_progress: bool = False,
+) -> Ready:
+    """Load the article, the model and the index (slow: run it off any event loop)."""
+    started = time.perf_counter()
+    article = open_article(settings.article)
+    if embedder is None:
+        embedder = load_embedder(settings.embedding_model)
+    loaded = load_index(
+        article, embedder, settings.cache_dir, refresh=refresh, show_progress=show_progress
+    )
+    retriever = Retriever(loaded.index, embedder, settings.min_relevance)
+    seconds = time.perf_counter() - started
+    log.info(
+        "ready: %r, %d paragraphs, index %s, in %.1f s",
+        article.title,
+        len(article.paragraphs),
+        "loaded from cache" if loaded.source == "cache" else "built",
+        seconds,
+    )
+    return Ready(retriever, loaded, seconds)

@@ -1,0 +1,258 @@
+"""The command line: `python -m bot` (or `article-bot`) to ask, index, evaluate and run the bot.
+
+Heavy libraries (torch, sentence-transformers, discord.py) are imported inside the
+commands that need them, so `--help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.settings import Settings, load_settings
+from embeddings.errors import ArticleBotError
+
+if TYPE_CHECKING:
+    from bot.answerer import Ready
+
+log = logging.getLogger("bot")
+
+EXAMPLES = """\
+examples:
+  python -m bot ask "When will Putin respond to the U.S. letter?"
+  python -m bot ask --json "Who is Ned Price?" "What did the embassy say about sanctions?"
+  printf 'Who is Ned Price?\\nWhat did Peskov say?\\n' | python -m bot ask --json -
+  python -m bot repl
+  python -m bot index --refresh
+  python -m bot eval tests/data/bundled_questions.jsonl --compare
+  python -m bot run            # the Discord bot (needs DISCORD_TOKEN)
+
+With no command: the Discord bot when DISCORD_TOKEN is set, else the question prompt.
+"""
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 10:
+        raise argparse.ArgumentTypeError("must be from 1 to 10")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    # SUPPRESS: an option given before the command is not reset by the subcommand's parser.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--article", metavar="PATH", help="article file (default: bundled)")
+    common.add_argument("--model", metavar="NAME", help="sentence-transformers model or path")
+    common.add_argument("--top-k", type=_positive, metavar="N", help="passages to quote (1-10)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Answer questions about a news article by quoting the article.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer questions and exit")
+    ask.add_argument("questions", nargs="+", metavar="QUESTION",
+                     help="one question per argument (quote it), or - to read lines from stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(handler=cmd_ask)
+
+    repl = sub.add_parser("repl", parents=[common], help="an interactive question prompt")
+    repl.set_defaults(handler=cmd_repl)
+
+    index = sub.add_parser("index", parents=[common], help="build or refresh the cached index")
+    index.add_argument("--refresh", action="store_true", help="rebuild even if cached")
+    index.set_defaults(handler=cmd_index)
+
+    evaluate = sub.add_parser("eval", parents=[common], help="measure retrieval quality")
+    evaluate.add_argument("file", type=Path, help="questions (.jsonl) or SQuAD (.json/.json.gz)")
+    evaluate.add_argument("--compare", action="store_true", help="add the plain baselines")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N SQuAD articles")
+    evaluate.set_defaults(handler=cmd_eval)
+
+    run = sub.add_parser("run", parents=[common], help="run the Discord bot")
+    run.set_defaults(handler=cmd_run)
+
+    sync = sub.add_parser("sync", parents=[common], help="register the slash commands")
+    sync.add_argument("--guild", type=int, metavar="ID", help="one server (instant) instead of all")
+    sync.set_defaults(handler=cmd_sync)
+
+    bench = sub.add_parser("bench", parents=[common], help="measure speed, memory and scale")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build settings, run a command; return the exit code."""
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("article", getattr(args, "article", None)),
+            ("embedding_model", getattr(args, "model", None)),
+            ("top_k", getattr(args, "top_k", None)),
+        )
+        if value is not None
+    }
+    handler: Handler | None = getattr(args, "handler", None)
+    try:
+        settings = load_settings(**overrides)
+        if handler is None:
+            handler = _default_handler(settings)
+        verbose = getattr(args, "verbose", False) or handler in (cmd_run, cmd_sync, cmd_index)
+        _setup_logging(settings.log_level if verbose else "WARNING")
+        return handler(args, settings)
+    except ArticleBotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        log.exception("unexpected error")
+        print("error: something went wrong (details logged above)", file=sys.stderr)
+        return 1
+
+
+def _default_handler(settings: Settings) -> Handler:
+    if settings.discord_token is not None:
+        return cmd_run
+    print(
+        "No DISCORD_TOKEN set, so here is the local question prompt on the article.\n"
+        "To connect Discord, put DISCORD_TOKEN in .env (see .env.example and the README).",
+        file=sys.stderr,
+    )
+    return cmd_repl
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _quiet_model_loading() -> None:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _prepare(settings: Settings, **kwargs: Any) -> Ready:
+    _quiet_model_loading()
+    from bot.answerer import prepare
+
+    return prepare(settings, **kwargs)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer each question given, or each line of stdin for `-`."""
+    from embeddings.retriever import QuestionError, clean_question
+
+    from_stdin = args.questions == ["-"]
+    if not from_stdin:
+        for question in args.questions:
+            try:
+                clean_question(question)
+            except QuestionError:
+                print("error: the question is blank; ask something about the article",
+                      file=sys.stderr)
+                return 2
+    ready = _prepare(settings)
+    questions = _stdin_questions() if from_stdin else iter(args.questions)
+    out = sys.stdout
+    for question in questions:
+        answer = ready.retriever.answer(question, settings.top_k)
+        if args.json:
+            out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            from bot.text_output import format_answer
+
+            out.write(f"Q: {answer.question}\n{format_answer(answer, _is_tty(out))}\n\n")
+        out.flush()
+    return 0
+
+
+def _stdin_questions() -> Iterator[str]:
+    """Each non-empty line of stdin; undecodable bytes become U+FFFD, never an exception."""
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+def _is_tty(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
+    """An interactive prompt with line editing and history."""
+    from bot.repl import run_repl
+
+    ready = _prepare(settings)
+    return run_repl(ready.retriever, settings)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Build or refresh the cached index, with a progress bar, and say what was done."""
+    ready = _prepare(settings, refresh=args.refresh, show_progress=True)
+    article, load = ready.retriever.index.article, ready.load
+    sentences = len(ready.retriever.index.sentence_spans)
+    what = "loaded from the cache (up to date)" if load.source == "cache" else "built"
+    where = f" at {load.path}" if load.path else " (in memory only: the cache is not writable)"
+    print(
+        f"Index {what}{where}: {len(article.paragraphs)} paragraphs, {sentences} sentences "
+        f"of {article.title!r}, model {ready.retriever.embedder.model_id}, "
+        f"in {ready.seconds:.1f} s."
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Measure recall@1, recall@3, MRR and declines on a question file or SQuAD."""
+    _quiet_model_loading()
+    from bot.eval_command import run_eval
+
+    return run_eval(args.file, settings, compare=args.compare, limit=args.limit)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Discord bot until interrupted."""
+    _quiet_model_loading()
+    from bot.discord_runner import run_bot
+
+    return run_bot(settings)
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """Register the slash commands globally, or in one server with --guild."""
+    from bot.discord_runner import sync_commands
+
+    return sync_commands(settings, args.guild)
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Measure latency, memory and scale side by side with plain baselines."""
+    _quiet_model_loading()
+    from bot.bench import run_bench
+
+    return run_bench(settings, as_json=args.json, quick=args.quick)

@@ -1,0 +1,84 @@
+"""`python -m bot eval`: run an evaluation with a progress bar and print its table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.answerer import open_article, prepare
+from bot.settings import Settings
+from embeddings.embedder import load_embedder
+from embeddings.errors import ArticleError
+from embeddings.evaluation import METHODS, Case, Report, evaluate, read_question_file, read_squad
+from embeddings.index import load_index
+from embeddings.retriever import Retriever
+
+
+def run_eval(path: Path, settings: Settings, compare: bool, limit: int | None) -> int:
+    """Evaluate `path` (JSONL questions for the configured article, or SQuAD JSON)."""
+    methods = list(METHODS) if compare else ["hybrid"]
+    name = path.name.lower()
+    if name.endswith((".json", ".json.gz")):
+        runs, title = _squad_runs(path, settings, limit)
+        cross = True
+    elif name.endswith(".jsonl"):
+        article = open_article(settings.article)
+        cases = read_question_file(path, len(article.paragraphs))
+        ready = prepare(settings)
+        runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False
+    else:
+        raise ArticleError(f"{path}: expected a .jsonl question file or SQuAD .json/.json.gz")
+    total = sum(len(cases) for _, cases in runs)
+    with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
+        report = evaluate(runs, methods, cross_article=cross, progress=bar.update)
+    print(format_report(report, title, cross))
+    return 0
+
+
+def _squad_runs(
+    path: Path, settings: Settings, limit: int | None
+) -> tuple[list[tuple[Retriever, Sequence[Case]]], str]:
+    sets = read_squad(path, limit)
+    embedder = load_embedder(settings.embedding_model)
+    runs: list[tuple[Retriever, Sequence[Case]]] = []
+    for item in tqdm(sets, desc="indexing articles", unit="article", leave=False):
+        index = load_index(item.article, embedder, settings.cache_dir).index
+        runs.append((Retriever(index, embedder, settings.min_relevance), item.cases))
+    questions = sum(len(s.cases) for s in sets)
+    title = (
+        f"SQuAD v1.1 ({path.name}; Rajpurkar et al., 2016, CC BY-SA 4.0): "
+        f"{len(sets)} articles, {questions} questions"
+    )
+    return runs, title
+
+
+def format_report(report: Report, title: str, cross_article: bool) -> str:
+    """The table printed by `eval`: one row per method, then the decision and highlight rates."""
+    lines = [title, "", f"{'method':<8} {'R@1':>6} {'R@3':>6} {'MRR':>6}  R@1 vs hybrid"]
+    base = report.methods.get("hybrid")
+    for score in report.methods.values():
+        ratio = f"{base.recall_at_1 / score.recall_at_1:.3f}x" if base and score.recall_at_1 else ""
+        lines.append(
+            f"{score.method:<8} {score.recall_at_1:>6.3f} {score.recall_at_3:>6.3f} "
+            f"{score.mrr:>6.3f}  {ratio if score is not base else ''}"
+        )
+    lines.append("")
+    answered = report.rate(report.answered_on_topic, report.on_topic)
+    declined = report.rate(report.declined_off_topic, report.off_topic)
+    off_label = "questions about another article" if cross_article else "off-topic questions"
+    if answered is not None:
+        lines.append(f"answered, on-topic questions:   {answered:.3f} ({report.on_topic})")
+    if declined is not None:
+        lines.append(f"declined, {off_label}: {declined:.3f} ({report.off_topic})")
+    highlight = report.rate(report.highlight_hits, report.highlights)
+    if highlight is not None:
+        lines.append(f"highlight contains the answer: {highlight:.3f} ({report.highlights})")
+    lines.append(
+        f"questions per second: {report.questions_per_second:.0f} "
+        f"({report.questions} questions in {report.seconds:.1f} s)"
+    )
+    if report.failures:
+        lines.append(f"skipped {len(report.failures)} unusable questions")
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""The interactive question prompt, with line editing and a history file."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+from bot.settings import Settings
+from bot.text_output import format_answer, format_source
+from embeddings.retriever import Retriever
+
+EXIT_WORDS = frozenset({"quit", "exit", ":q"})
+
+
+def run_repl(retriever: Retriever, settings: Settings) -> int:
+    """Ask questions until end of input or `quit`; history is kept in the cache directory."""
+    history = settings.cache_dir / "history"
+    readline = _enable_line_editing(history)
+    article = retriever.index.article
+    print(f"Ask about: {format_source(article)}")
+    print("Type a question and press Enter; Ctrl-D or 'quit' leaves.\n")
+    bold = sys.stdout.isatty()
+    try:
+        while True:
+            try:
+                line = input("question> ")
+            except EOFError:
+                print()
+                break
+            if line.strip().lower() in EXIT_WORDS:
+                break
+            if not line.strip():
+                continue
+            print(format_answer(retriever.answer(line, settings.top_k), bold) + "\n")
+    except KeyboardInterrupt:
+        print()
+    finally:
+        if readline is not None:
+            with contextlib.suppress(OSError):
+                history.parent.mkdir(parents=True, exist_ok=True)
+                readline.write_history_file(str(history))
+    return 0
+
+
+def _enable_line_editing(history: object) -> object | None:
+    """Import readline (it gives `input` editing and history) where the platform has it."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    with contextlib.suppress(OSError):
+        readline.read_history_file(str(history))
+    readline.set_history_length(1000)
+    return readline

@@ -1,0 +1,50 @@
+"""Settings from the environment and `.env`, built once at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from embeddings.embedder import DEFAULT_MODEL
+from embeddings.errors import ArticleBotError
+from embeddings.retriever import DEFAULT_MIN_RELEVANCE
+
+
+class SettingsError(ArticleBotError):
+    """A setting has an invalid value."""
+
+
+class Settings(BaseSettings):
+    """All the bot's settings; each field is read from the variable of the same name."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    discord_token: SecretStr | None = Field(default=None, description="Discord bot token")
+    article: str | None = Field(default=None, description="article file; empty = bundled")
+    embedding_model: str = Field(default=DEFAULT_MODEL, min_length=1)
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("article-bot")))
+    top_k: int = Field(default=3, ge=1, le=10)
+    min_relevance: float = Field(default=DEFAULT_MIN_RELEVANCE, ge=-1.0, le=2.0)
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    cooldown_questions: int = Field(default=5, ge=1)
+    cooldown_seconds: float = Field(default=30.0, gt=0)
+    log_level: str = Field(default="INFO", pattern=r"(?i)^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a validation error into one line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,44 @@
+"""Answers as plain text for a terminal: a pure function of the answer."""
+
+from __future__ import annotations
+
+import textwrap
+
+from embeddings.answer import Answer
+from embeddings.article import Article
+
+WIDTH = 88
+_BOLD, _RESET = "\033[1m", "\033[0m"
+
+NOT_FOUND = "I couldn't find that in the article."
+REPHRASE = "Try rephrasing, or ask about something the article covers."
+
+
+def format_answer(answer: Answer, bold: bool = False) -> str:
+    """The quoted passages with their paragraph numbers and best sentence, then the source."""
+    lines: list[str] = []
+    if answer.note:
+        lines.append(f"(note: {answer.note})")
+    if answer.error:
+        lines.append(f"error: {answer.error}")
+    elif not answer.answered:
+        lines += [NOT_FOUND, REPHRASE]
+    for passage in answer.passages:
+        text = passage.text
+        if bold:
+            text = text.replace(passage.highlight, f"{_BOLD}{passage.highlight}{_RESET}", 1)
+        lines.append(f"[paragraph {passage.paragraph}]")
+        lines += textwrap.wrap(f"\u201c{text}\u201d", WIDTH, initial_indent="  ",
+                               subsequent_indent="  ", break_on_hyphens=False)
+        if not bold:
+            lines.append(f"  best match: {passage.highlight}")
+        lines.append("")
+    lines.append(format_source(answer.article))
+    return "\n".join(lines)
+
+
+def format_source(article: Article) -> str:
+    """`Source: title (date)` and the link on the next line."""
+    date = f" ({article.published.isoformat()})" if article.published else ""
+    source = f"Source: {article.title}{date}"
+    return f"{source}\n{article.url}" if article.url else source

@@ -1,0 +1,1 @@
+"""The answering core: articles, the embedder, the cached index and the retriever."""

