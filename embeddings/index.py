@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from embeddings.article import Article
 from embeddings.embedder import Embedder, Vectors
-from embeddings.lexical import Bm25
+from embeddings.lexical import FINGERPRINT, Bm25
 from embeddings.sentences import Span, sentence_spans
 
 INDEX_VERSION = 1
@@ -66,7 +66,7 @@ class IndexLoad:
 
 def cache_key(article: Article, model_id: str) -> str:
     """The key an index is stored under: model, article content and index format."""
-    payload = f"{INDEX_VERSION}\0{model_id}\0{article.content_hash}"
+    payload = f"{INDEX_VERSION}\0{FINGERPRINT}\0{model_id}\0{article.content_hash}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 

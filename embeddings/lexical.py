@@ -20,9 +20,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset(
     """a an the of in on at to into from by with for as about and or but if than that
     this these those is are was were be been being am do does did what which who whom
-    whose when where why how it its he she they them his her their i you we our your""".split()
+    whose when where why how it its he she they them his her their i you we our your
+    many much has have had will would can could should""".split()
 )
 K1, B = 1.2, 0.75
+FINGERPRINT = f"stem-en,min2,k1={K1},b={B},stop={','.join(sorted(STOP_WORDS))}"
+"""Part of the index cache key: a change to tokenizing or scoring invalidates old entries."""
 _stemmer = Stemmer.Stemmer("english")
 
 # bm25s logs at INFO for an empty query; it is routine here.
@@ -36,7 +39,7 @@ def _stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word tokens without function words."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS]
 
 
 class Bm25:
