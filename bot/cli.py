@@ -68,8 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", parents=[common], help="answer questions and exit")
-    ask.add_argument("questions", nargs="+", metavar="QUESTION",
-                     help="one question per argument (quote it), or - to read lines from stdin")
+    ask.add_argument(
+        "questions",
+        nargs="+",
+        metavar="QUESTION",
+        help="one question per argument (quote it), or - to read lines from stdin",
+    )
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.set_defaults(handler=cmd_ask)
 
@@ -144,7 +148,8 @@ def _default_handler(settings: Settings) -> Handler:
 
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "httpx"):
@@ -174,8 +179,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 clean_question(question)
             except QuestionError:
-                print("error: the question is blank; ask something about the article",
-                      file=sys.stderr)
+                print(
+                    "error: the question is blank; ask something about the article", file=sys.stderr
+                )
                 return 2
     ready = _prepare(settings)
     questions = _stdin_questions() if from_stdin else iter(args.questions)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
+from types import ModuleType
 
 from bot.settings import Settings
 from bot.text_output import format_answer, format_source
@@ -42,7 +44,7 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
     return 0
 
 
-def _enable_line_editing(history: object) -> object | None:
+def _enable_line_editing(history: Path) -> ModuleType | None:
     """Import readline (it gives `input` editing and history) where the platform has it."""
     try:
         import readline

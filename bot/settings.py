@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, description="Discord bot token")
     article: str | None = Field(default=None, description="article file; empty = bundled")
     embedding_model: str = Field(default=DEFAULT_MODEL, min_length=1)
-    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("article-bot")))
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("article-bot"))
+    )
     top_k: int = Field(default=3, ge=1, le=10)
     min_relevance: float = Field(default=DEFAULT_MIN_RELEVANCE, ge=-1.0, le=2.0)
     dev_guild_id: int | None = Field(default=None, gt=0)

@@ -28,8 +28,13 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
         if bold:
             text = text.replace(passage.highlight, f"{_BOLD}{passage.highlight}{_RESET}", 1)
         lines.append(f"[paragraph {passage.paragraph}]")
-        lines += textwrap.wrap(f"\u201c{text}\u201d", WIDTH, initial_indent="  ",
-                               subsequent_indent="  ", break_on_hyphens=False)
+        lines += textwrap.wrap(
+            f"\u201c{text}\u201d",
+            WIDTH,
+            initial_indent="  ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
         if not bold:
             lines.append(f"  best match: {passage.highlight}")
         lines.append("")

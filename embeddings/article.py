@@ -19,7 +19,7 @@ BUNDLED_ARTICLE = "moscow-times-2022-02-01.txt"
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _SPACE = re.compile(r"\s+")
-_CLOSING = ('.', '!', '?', '"', "'", "\u201d", "\u2019", ')', ']', ':', ';', "\u2026")
+_CLOSING = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", "]", ":", ";", "\u2026")
 _URL_LABEL = re.compile(r"^(original url|source|url)\s*:\s*(\S.*)?$", re.IGNORECASE)
 
 

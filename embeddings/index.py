@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +24,7 @@ import numpy.typing as npt
 from embeddings.article import Article
 from embeddings.embedder import Embedder, Vectors
 from embeddings.lexical import FINGERPRINT, Bm25
-from embeddings.sentences import Span, sentence_spans
+from embeddings.sentences import sentence_spans
 
 INDEX_VERSION = 1
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
@@ -182,11 +182,12 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
     )
 
 
-def _array(path: Path, shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[np.float32]:
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
+def _array(path: Path, shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """Memory-map a saved array, checking its shape and type."""
+    array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
     if array.shape != shape or array.dtype != dtype:
         raise ValueError(f"{path.name} has shape {array.shape} {array.dtype}, expected {shape}")
-    return array  # type: ignore[no-any-return]
+    return array
 
 
 def _spans_fit(spans: npt.NDArray[np.int64], article: Article) -> bool:

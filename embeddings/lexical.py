@@ -18,10 +18,12 @@ import Stemmer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset(
-    """a an the of in on at to into from by with for as about and or but if than that
-    this these those is are was were be been being am do does did what which who whom
-    whose when where why how it its he she they them his her their i you we our your
-    many much has have had will would can could should""".split()
+    """
+    a an the of in on at to into from by with for as about and or but if than that
+    this these those is are was were be been being am do does did what which who
+    whom whose when where why how it its he she they them his her their i you we our
+    your many much has have had will would can could should
+    """.split()  # noqa: SIM905
 )
 K1, B = 1.2, 0.75
 FINGERPRINT = f"stem-en,min2,k1={K1},b={B},stop={','.join(sorted(STOP_WORDS))}"

@@ -64,17 +64,17 @@ def zscore(values: npt.NDArray[np.floating]) -> Scores:
     std = float(values.std())
     if std < 1e-9:
         return np.zeros_like(values)
-    return (values - values.mean()) / std
+    return np.asarray((values - values.mean()) / std, dtype=np.float32)
 
 
 def fuse(signals: Sequence[npt.NDArray[np.floating]]) -> Scores:
     """Equal-weight sum of z-scored signals over the same items."""
-    return np.sum([zscore(s) for s in signals], axis=0, dtype=np.float32)
+    return np.asarray(np.sum([zscore(s) for s in signals], axis=0), dtype=np.float32)
 
 
 def group_max(values: Scores, starts: npt.NDArray[np.int64]) -> Scores:
     """Maximum of each consecutive group of `values` beginning at `starts`."""
-    return np.maximum.reduceat(values, starts)
+    return np.asarray(np.maximum.reduceat(values, starts), dtype=np.float32)
 
 
 def top_k(scores: Scores, k: int) -> npt.NDArray[np.int64]:
@@ -82,10 +82,7 @@ def top_k(scores: Scores, k: int) -> npt.NDArray[np.int64]:
     k = min(k, len(scores))
     if k <= 0:
         return np.empty(0, dtype=np.int64)
-    if k < len(scores):
-        candidates = np.argpartition(-scores, k - 1)[:k]
-    else:
-        candidates = np.arange(len(scores))
+    candidates = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(k)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order].astype(np.int64)
 

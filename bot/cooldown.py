@@ -1,0 +1,42 @@
+"""A per-user question cooldown, shared by slash commands, DMs and mentions."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class UserCooldowns:
+    """At most `rate` questions per user in any sliding window of `per` seconds."""
+
+    def __init__(self, rate: int, per: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.per = rate, per
+        self._clock = clock
+        self._hits: dict[int, deque[float]] = {}
+
+    def hit(self, user_id: int) -> float | None:
+        """Count a question; return the seconds to wait when over the limit, else None.
+
+        A refused question is not counted, so waiting out the time always works.
+        """
+        now = self._clock()
+        if len(self._hits) > 10_000:
+            self._forget_idle(now)
+        hits = self._hits.setdefault(user_id, deque())
+        while hits and now - hits[0] >= self.per:
+            hits.popleft()
+        if len(hits) >= self.rate:
+            return self.per - (now - hits[0])
+        hits.append(now)
+        return None
+
+    def _forget_idle(self, now: float) -> None:
+        for user_id in [u for u, h in self._hits.items() if not h or now - h[-1] >= self.per]:
+            del self._hits[user_id]
+
+
+def cooldown_message(retry_after: float) -> str:
+    """The friendly note a user gets when asking too fast."""
+    seconds = max(1, int(retry_after + 0.999))
+    return f"You're asking quickly! Please try again in {seconds} s."

@@ -1,0 +1,193 @@
+"""Answers as Discord messages: pure functions of the answer, within every Discord limit.
+
+Quoted text is escaped (markdown and mentions) and shortened at word boundaries
+before any markup is added, so bold markers always stay balanced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import discord
+
+from embeddings.answer import Answer, Passage
+from embeddings.article import Article
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = 1024
+FOOTER_LIMIT = 2048
+MESSAGE_LIMIT = 6000
+URL_LIMIT = 512
+ELLIPSIS = "\u2026"
+COLOR = 0x2B6CB0
+
+NOT_FOUND = "I couldn't find that in the article."
+REPHRASE = "Try rephrasing your question, or ask about something the article covers."
+NO_MENTIONS = discord.AllowedMentions.none()
+_LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot sends: an embed and, when the article has a link, a link button."""
+
+    embed: discord.Embed
+    link: str | None = None
+    link_label: str = "Read the article"
+
+    def view(self) -> discord.ui.View:
+        """A view holding the link button (empty when there is no link)."""
+        view = discord.ui.View(timeout=None)
+        if self.link:
+            view.add_item(discord.ui.Button(label=self.link_label, url=self.link))
+        return view
+
+
+def escape(text: str) -> str:
+    """Make user or article text inert: no markdown (inline or line-start), no mentions."""
+    text = discord.utils.escape_markdown(text)
+    text = _LINE_START.sub(r"\\\1", text)
+    return discord.utils.escape_mentions(text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters at a word boundary, ending with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > 0:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _shorten_start(text: str, limit: int) -> str:
+    """Like `shorten`, but keeps the end of the text."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[len(text) - (limit - len(ELLIPSIS)) :]
+    space = cut.find(" ")
+    if 0 <= space < len(cut) - 1:
+        cut = cut[space + 1 :]
+    return ELLIPSIS + cut.lstrip()
+
+
+def quote_passage(passage: Passage, budget: int, show_score: bool = False) -> str:
+    """A passage as a block quote with its best sentence in bold, at most `budget` characters.
+
+    What is cut goes first from after the best sentence, then from before it.
+    """
+    score = f" \u00b7 score {passage.score:.2f}" if show_score else ""
+    header = f"**Paragraph {passage.paragraph}**{score}\n> "
+    room = budget - len(header) - 4  # 4: the bold markers
+    if room < 8:
+        return shorten(f"Paragraph {passage.paragraph}", budget)
+    text, sentence = _fold(passage.text), _fold(passage.highlight)
+    start = text.find(sentence) if sentence else -1
+    if start < 0:
+        return header + shorten(escape(text), room + 4)
+    before, after = escape(text[:start]), escape(text[start + len(sentence) :])
+    highlight = escape(sentence)
+    after = _fit(after, room - len(before) - len(highlight), shorten)
+    before = _fit(before, room - len(highlight) - len(after), _shorten_start)
+    highlight = shorten(highlight, room - len(before) - len(after))
+    return f"{header}{before}**{highlight}**{after}"
+
+
+def _fold(text: str) -> str:
+    """One line: a quote must not break out of its `>` block."""
+    return " ".join(text.split())
+
+
+def _fit(text: str, limit: int, cutter: Callable[[str, int], str]) -> str:
+    return text if len(text) <= limit else cutter(text, max(0, limit))
+
+
+def text_fragment_url(url: str, sentence: str) -> str:
+    """`url` with a `#:~:text=` fragment that scrolls a browser to `sentence`."""
+    words = sentence.split()
+    if not words:
+        return url
+
+    def encode(part: list[str]) -> str:
+        return quote(" ".join(part), safe="").replace("-", "%2D")
+
+    base = url.split("#", 1)[0]
+    fragment = encode(words) if len(words) <= 8 else f"{encode(words[:4])},{encode(words[-4:])}"
+    link = f"{base}#:~:text={fragment}"
+    return link if len(link) <= URL_LIMIT else base
+
+
+def _embed(article: Article, description: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=shorten(article.title, TITLE_LIMIT),
+        url=article.url or None,
+        description=description,
+        color=COLOR,
+    )
+    if article.published:
+        embed.set_footer(text=f"Published {article.published.isoformat()}")
+    return embed
+
+
+def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
+    """The reply to a question: quoted passages and the source link, or a short decline."""
+    question = f"**Q:** {shorten(escape(answer.question), 300)}\n\n" if answer.question else ""
+    if not answer.answered or not answer.passages:
+        text = f"{question}{NOT_FOUND}\n{REPHRASE}"
+        return Reply(_embed(answer.article, shorten(text, DESCRIPTION_LIMIT)), answer.article.url)
+    separator = "\n\n"
+    room = DESCRIPTION_LIMIT - len(question) - len(separator) * (len(answer.passages) - 1)
+    budget = room // len(answer.passages)
+    blocks = [quote_passage(p, budget, show_scores) for p in answer.passages]
+    if answer.note:
+        blocks.append(shorten(f"*{escape(answer.note)}*", 200))
+    description = shorten(question + separator.join(blocks), DESCRIPTION_LIMIT)
+    link = None
+    if answer.article.url:
+        link = text_fragment_url(answer.article.url, answer.passages[0].highlight)
+    return Reply(_embed(answer.article, description), link)
+
+
+def article_reply(article: Article) -> Reply:
+    """The `/article` card: title, date, link, paragraph count and the opening as a teaser."""
+    teaser = shorten(escape(article.paragraphs[0]), FIELD_LIMIT - 2) if article.paragraphs else ""
+    embed = _embed(article, f"> {teaser}" if teaser else "")
+    embed.add_field(name="Paragraphs", value=str(len(article.paragraphs)))
+    if article.published:
+        embed.add_field(name="Published", value=article.published.isoformat())
+    if article.url:
+        embed.add_field(name="Source", value=shorten(article.url, FIELD_LIMIT), inline=False)
+    return Reply(embed, article.url)
+
+
+HELP_TEXT = """\
+**Ask me about the article** and I quote the passages that answer, with a link to the source.
+\u2022 `/ask question:` \u2014 add `count:` for more passages, `private:` to see the answer alone
+\u2022 Send me a **direct message** with your question
+\u2022 **Mention** me in a channel: `@{name} when will Putin respond?`
+\u2022 Right-click a message \u2192 Apps \u2192 **Ask the article**
+\u2022 `/article` shows which article I answer from
+I only quote the article; if it doesn't say, I tell you so."""
+
+
+def help_text(bot_name: str) -> str:
+    """The `/help` text."""
+    return shorten(HELP_TEXT.replace("{name}", escape(bot_name)), CONTENT_LIMIT)
+
+
+_MENTION = re.compile(r"<@!?(\d+)>")
+
+
+def strip_mentions(content: str, user_id: int) -> str:
+    """Remove mentions of the bot (`<@id>` / `<@!id>`) from a message's text."""
+    return _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), content)

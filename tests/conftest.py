@@ -1,0 +1,53 @@
+"""Shared fixtures: the bundled article, a fake embedder and, for a few tests, the real model."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from embeddings.article import Article, bundled_article_path, load_article
+from embeddings.embedder import SentenceTransformerEmbedder, load_embedder
+from tests.fakes import FakeEmbedder
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def article() -> Article:
+    return load_article(bundled_article_path())
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings isolated from the developer's environment and `.env`."""
+    for name in (
+        "DISCORD_TOKEN",
+        "ARTICLE",
+        "EMBEDDING_MODEL",
+        "CACHE_DIR",
+        "TOP_K",
+        "MIN_RELEVANCE",
+        "DEV_GUILD_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield Settings(_env_file=None, cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    return load_embedder()

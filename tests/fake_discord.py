@@ -1,0 +1,392 @@
+"""A small fake Discord on 127.0.0.1: the REST routes and the gateway the bot uses.
+
+The real discord.py client is pointed at it (`Route.BASE`, `DEFAULT_GATEWAY`) and
+tests assert on what the bot sent. It records every request, enforces Discord's
+3-second interaction deadline and single callback, echoes the bot's own messages
+back over the gateway like Discord does, and can inject 429s and 5xxs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+TOKEN = "fake-token-123.abc.XYZ"
+APP_ID = 111111111111111111
+BOT_ID = 222222222222222222
+GUILD_ID = 333333333333333333
+CHANNEL_ID = 444444444444444444
+JSON = "application/json"
+
+_ids = itertools.count(900000000000000000)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {"id": str(uid), "username": name, "discriminator": "0", "avatar": None,
+            "global_name": name, "bot": bot}
+
+
+BOT_USER = user(BOT_ID, "articlebot", bot=True)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def respond(data: Any = None, status: int = 200, headers: dict[str, str] | None = None
+            ) -> web.Response:
+    """A JSON response with the exact content type discord.py expects."""
+    if data is None and status == 204:
+        return web.Response(status=204, headers=headers)
+    return web.Response(status=status, body=json.dumps(data).encode(), content_type=JSON,
+                        headers=headers)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: Any
+    at: float
+
+
+@dataclass
+class Interaction:
+    id: str
+    token: str
+    created: float
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    callback_times: list[float] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeDiscord:
+    """The fake server; start it with `await fake.start()`, stop with `await fake.stop()`."""
+
+    def __init__(self, deadline: float = 3.0, compress: bool = True) -> None:
+        self.deadline = deadline
+        self.compress = compress
+        self.requests: list[Recorded] = []
+        self.interactions: dict[str, Interaction] = {}
+        self.messages: list[dict[str, Any]] = []  # messages the bot created
+        self.commands: dict[str, list[dict[str, Any]]] = {}  # scope -> registered commands
+        self.identifies = 0
+        self.resumes = 0
+        self.failures: dict[str, list[int]] = {}  # route key -> statuses to answer first
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        api = "/api/v10"
+        app.router.add_get("/gw/", self._gateway)
+        app.router.add_get(f"{api}/users/@me", self._me)
+        app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
+        app.router.add_put(f"{api}/applications/{{app}}/commands", self._put_commands)
+        app.router.add_put(f"{api}/applications/{{app}}/guilds/{{guild}}/commands",
+                           self._put_commands)
+        app.router.add_post(f"{api}/interactions/{{id}}/{{token}}/callback", self._callback)
+        app.router.add_patch(f"{api}/webhooks/{{app}}/{{token}}/messages/@original",
+                             self._edit_original)
+        app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
+        app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
+        app.router.add_post(f"{api}/channels/{{channel}}/typing", self._no_content)
+        app.router.add_put(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/"
+                           "{emoji}/@me", self._no_content)
+        app.router.add_post(f"{api}/users/@me/channels", self._open_dm)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gw/"
+
+    # ---- waiting on outcomes ----------------------------------------------------------------
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Poll until `predicate()` is truthy; return its value or fail after `timeout`."""
+        end = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > end:
+                raise AssertionError("timed out waiting for the bot")
+            await asyncio.sleep(0.01)
+
+    def requests_to(self, fragment: str, method: str | None = None) -> list[Recorded]:
+        return [r for r in self.requests
+                if fragment in r.path and (method is None or r.method == method)]
+
+    # ---- gateway ---------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        zlib_stream = self.compress and request.query.get("compress") == "zlib-stream"
+        compressor = zlib.compressobj() if zlib_stream else None
+        ws_state = {"compressor": compressor}
+        self._sockets.append(ws)
+        ws._fake_state = ws_state  # type: ignore[attr-defined]
+        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                payload = json.loads(msg.data)
+                op = payload["op"]
+                if op == 1:
+                    await self._send(ws, {"op": 11})
+                elif op == 2:
+                    self.identifies += 1
+                    if payload["d"].get("token") != TOKEN:
+                        await ws.close(code=4004, message=b"Authentication failed.")
+                        break
+                    await self._dispatch_to(ws, "READY", {
+                        "v": 10, "user": BOT_USER, "guilds": [], "session_id": "session-1",
+                        "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                        "application": {"id": str(APP_ID), "flags": 0},
+                    })
+                elif op == 6:
+                    self.resumes += 1
+                    await self._dispatch_to(ws, "RESUMED", {})
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload)
+        compressor = ws._fake_state["compressor"]  # type: ignore[attr-defined]
+        if compressor is None:
+            await ws.send_str(data)
+        else:
+            await ws.send_bytes(compressor.compress(data.encode()) +
+                                compressor.flush(zlib.Z_SYNC_FLUSH))
+
+    async def _dispatch_to(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._seq += 1
+        await self._send(ws, {"op": 0, "s": self._seq, "t": event, "d": data})
+
+    async def dispatch(self, event: str, data: Any) -> None:
+        """Send an event to every connected gateway socket."""
+        for ws in list(self._sockets):
+            await self._dispatch_to(ws, event, data)
+
+    async def drop_connections(self) -> None:
+        """Close every gateway socket as a network failure would (the bot should resume)."""
+        for ws in list(self._sockets):
+            await ws.close(code=4000, message=b"Unknown error")
+
+    # ---- what a test makes users do ---------------------------------------------------------
+    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
+                    user_id: int = 555, dm: bool = False) -> Interaction:
+        """A user runs `/name` with `options`, in a server channel or in a DM."""
+        opts = [{"name": k, "type": _option_type(v), "value": v}
+                for k, v in (options or {}).items()]
+        return await self._interact({"id": snowflake(), "name": name, "type": 1,
+                                     "options": opts}, user_id, dm)
+
+    async def context_menu(self, name: str, content: str, *, user_id: int = 555
+                           ) -> Interaction:
+        """A user picks a message command on a message with `content`."""
+        message = self.message_payload(content, user(777, "someone"), guild=True)
+        data = {"id": snowflake(), "name": name, "type": 3, "target_id": message["id"],
+                "resolved": {"messages": {message["id"]: message}}}
+        return await self._interact(data, user_id, dm=False)
+
+    async def _interact(self, data: dict[str, Any], user_id: int, dm: bool) -> Interaction:
+        iid, token = snowflake(), f"itoken-{snowflake()}"
+        author = user(user_id, f"user{user_id}")
+        payload: dict[str, Any] = {
+            "id": iid, "application_id": str(APP_ID), "type": 2, "token": token,
+            "version": 1, "data": data, "attachment_size_limit": 8 * 1024 * 1024,
+            "app_permissions": "0", "locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        }
+        if dm:
+            payload.update(user=author, channel={"id": str(CHANNEL_ID + 1), "type": 1},
+                           channel_id=str(CHANNEL_ID + 1), context=1)
+        else:
+            payload.update(
+                guild_id=str(GUILD_ID), channel_id=str(CHANNEL_ID), context=0,
+                channel={"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID),
+                         "name": "general", "position": 0, "permission_overwrites": []},
+                member={"user": author, "roles": [], "flags": 0, "joined_at": _now(),
+                        "permissions": "2147483647", "deaf": False, "mute": False},
+            )
+        interaction = Interaction(iid, token, time.monotonic())
+        self.interactions[token] = interaction
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def message_payload(self, content: str, author: dict[str, Any], *, guild: bool,
+                        mentions: list[dict[str, Any]] | None = None,
+                        channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "id": snowflake(), "channel_id": str(channel_id), "author": author,
+            "content": content, "timestamp": _now(), "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": mentions or [], "mention_roles": [],
+            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+            "components": [],
+        }
+        if guild:
+            message["guild_id"] = str(GUILD_ID)
+            message["member"] = {"roles": [], "joined_at": _now(), "deaf": False,
+                                 "mute": False, "flags": 0}
+        return message
+
+    async def user_message(self, content: str, *, dm: bool, user_id: int = 555,
+                           bot: bool = False, mention_bot: bool = False) -> dict[str, Any]:
+        """A user (or another bot) posts a message in a DM or a server channel."""
+        mentions = [BOT_USER] if mention_bot else []
+        channel = CHANNEL_ID + 1 if dm else CHANNEL_ID
+        message = self.message_payload(content, user(user_id, f"user{user_id}", bot=bot),
+                                       guild=not dm, mentions=mentions, channel_id=channel)
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    # ---- REST ------------------------------------------------------------------------------
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw
+        self.requests.append(Recorded(request.method, request.path, body, time.monotonic()))
+        key = f"{request.method} {request.match_info.route.resource.canonical}" \
+            if request.match_info.route.resource else ""
+        for pattern, statuses in self.failures.items():
+            if statuses and pattern in key:
+                status = statuses.pop(0)
+                if status == 429:
+                    return respond({"message": "You are being rate limited.",
+                                    "retry_after": 0.05, "global": False}, 429,
+                                   {"Via": "1.1 google", "Retry-After": "0.05"})
+                return respond({"message": "Server error", "code": 0}, status)
+        return await handler(request)  # type: ignore[no-any-return]
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bot {TOKEN}":
+            return respond({"message": "401: Unauthorized", "code": 0}, 401)
+        return respond(BOT_USER)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return respond({
+            "id": str(APP_ID), "name": "article-bot", "description": "", "icon": None,
+            "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
+            "owner": user(999, "owner"), "flags": 0, "interactions_endpoint_url": None,
+        })
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        scope = request.match_info.get("guild", "global")
+        for command in commands:
+            command.update(id=snowflake(), application_id=str(APP_ID), version=snowflake())
+            command.setdefault("description", "")
+            if "guild" in request.match_info:
+                command["guild_id"] = request.match_info["guild"]
+        self.commands[scope] = commands
+        return respond(commands)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(request.match_info["token"])
+        if interaction is None or interaction.id != request.match_info["id"]:
+            return respond({"message": "Unknown interaction", "code": 10062}, 404)
+        now = time.monotonic()
+        if now - interaction.created > self.deadline:
+            return respond({"message": "Unknown interaction", "code": 10062}, 404)
+        if interaction.callbacks:
+            return respond({"message": "Interaction has already been acknowledged.",
+                            "code": 40060}, 400)
+        body = await request.json()
+        interaction.callbacks.append(body)
+        interaction.callback_times.append(now - interaction.created)
+        flags = (body.get("data") or {}).get("flags", 0)
+        return respond({
+            "interaction": {"id": interaction.id, "type": 2,
+                            "response_message_loading": body["type"] == 5,
+                            "response_message_ephemeral": bool(flags & 64)},
+            "resource": {"type": body["type"]},
+        })
+
+    def _webhook_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.message_payload(body.get("content") or "", BOT_USER, guild=False)
+        message.update(embeds=body.get("embeds") or [], components=body.get("components") or [],
+                       webhook_id=str(APP_ID), application_id=str(APP_ID))
+        return message
+
+    async def _edit_original(self, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(request.match_info["token"])
+        if interaction is None:
+            return respond({"message": "Unknown Webhook", "code": 10015}, 404)
+        body = await request.json()
+        interaction.edits.append(body)
+        return respond(self._webhook_message(body))
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(request.match_info["token"])
+        if interaction is None:
+            return respond({"message": "Unknown Webhook", "code": 10015}, 404)
+        body = await request.json()
+        interaction.followups.append(body)
+        return respond(self._webhook_message(body))
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        channel = int(request.match_info["channel"])
+        message = self.message_payload(body.get("content") or "", BOT_USER,
+                                       guild=channel == CHANNEL_ID, channel_id=channel)
+        message.update(embeds=body.get("embeds") or [], components=body.get("components") or [])
+        if body.get("message_reference"):
+            message["message_reference"] = body["message_reference"]
+        self.messages.append({"request": body, "message": message})
+        await self.dispatch("MESSAGE_CREATE", message)  # Discord echoes the bot's own messages
+        return respond(message)
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        recipient = int(body["recipient_id"])
+        return respond({"id": str(CHANNEL_ID + 2), "type": 1, "last_message_id": None,
+                        "recipients": [user(recipient, f"user{recipient}")]})
+
+    async def _no_content(self, request: web.Request) -> web.Response:
+        return respond(status=204)
+
+
+def _option_type(value: Any) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return 4
+    return 3

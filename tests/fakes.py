@@ -1,0 +1,42 @@
+"""A deterministic embedder for tests: bag-of-words hashing, with call counting."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from embeddings.embedder import Vectors
+
+DIM = 64
+
+
+def _word_vector(word: str) -> np.ndarray:
+    seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+    return np.random.default_rng(seed).standard_normal(DIM)
+
+
+class FakeEmbedder:
+    """Texts sharing words get similar unit vectors; counts what it encodes."""
+
+    def __init__(self, model_id: str = "fake-model") -> None:
+        self.model_id = model_id
+        self.documents_encoded = 0
+        self.document_calls = 0
+        self.queries_encoded = 0
+
+    def _vector(self, text: str) -> np.ndarray:
+        words = re.findall(r"\w+", text.lower()) or ["<empty>"]
+        vector = np.sum([_word_vector(w) for w in words], axis=0)
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
+        self.document_calls += 1
+        self.documents_encoded += len(texts)
+        return np.stack([self._vector(t) for t in texts]).reshape(len(texts), DIM)
+
+    def encode_query(self, text: str) -> Vectors:
+        self.queries_encoded += 1
+        return self._vector(text)

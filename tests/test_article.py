@@ -1,0 +1,143 @@
+"""The article loaders: the bundled text format, JSON, and their errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from embeddings.article import Article, load_article, parse_text_article
+from embeddings.errors import ArticleError
+
+URL = (
+    "https://www.themoscowtimes.com/2022/02/01/"
+    "russia-says-still-working-on-written-follow-up-to-us-security-demands-response-a76214"
+)
+
+
+def test_bundled_article_has_title_date_and_working_link(article: Article) -> None:
+    assert article.title == (
+        "Russia Says Still Working on Written Follow-Up to U.S. Security Demands Response"
+    )
+    assert article.published == date(2022, 2, 1)
+    assert article.url == URL
+
+
+def test_bundled_article_has_eleven_body_paragraphs(article: Article) -> None:
+    assert len(article.paragraphs) == 11
+    assert article.paragraphs[0].startswith("Russia is still working on its written responses")
+    assert article.paragraphs[-1].endswith("the Embassy warned.")
+
+
+def test_photo_caption_is_not_body_text(article: Article) -> None:
+    assert not any("Government Works" in p for p in article.paragraphs)
+
+
+def test_inline_html_is_reduced_to_its_words(article: Article) -> None:
+    assert "The Washington Post had reported Monday" in article.paragraphs[1]
+    assert not any("<" in p or ">" in p for p in article.paragraphs)
+
+
+def test_paragraph_broken_mid_sentence_is_joined(article: Article) -> None:
+    sentence = (
+        "Putin's spokesman Dmitry Peskov added that the president will decide on his "
+        "own when to respond to the U.S. letter."
+    )
+    assert sum(sentence in p for p in article.paragraphs) == 1
+    assert not any(p.startswith("will decide") for p in article.paragraphs)
+
+
+def test_related_article_and_url_lines_are_not_body_text(article: Article) -> None:
+    joined = "\n".join(article.paragraphs)
+    assert "Related article" not in joined
+    assert "Original url" not in joined
+    assert "themoscowtimes" not in joined
+
+
+def test_text_article_with_markdown_heading_and_no_date() -> None:
+    parsed = parse_text_article("# A Title\n\nFirst paragraph.\n\nSecond one.\n")
+    assert parsed.title == "A Title"
+    assert parsed.published is None
+    assert parsed.paragraphs == ("First paragraph.", "Second one.")
+
+
+def test_url_on_the_label_line_is_read() -> None:
+    parsed = parse_text_article("T\n\nBody.\n\nSource: https://example.org/a b\n")
+    assert parsed.url == "https://example.org/ab"
+    assert parsed.paragraphs == ("Body.",)
+
+
+def test_json_article_keeps_paragraphs_as_given(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    paragraphs = ["  Spaced <b>text</b> stays.", "Second."]
+    path.write_text(
+        json.dumps(
+            {
+                "title": "T",
+                "url": "https://example.org",
+                "published": "2024-05-06",
+                "paragraphs": paragraphs,
+            }
+        )
+    )
+    loaded = load_article(path)
+    assert loaded.paragraphs == tuple(paragraphs)
+    assert loaded.published == date(2024, 5, 6)
+    assert loaded.url == "https://example.org"
+
+
+def test_json_article_date_is_optional(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"title": "T", "url": "u", "paragraphs": ["P."]}))
+    assert load_article(path).published is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "invalid JSON article"),
+        (json.dumps({"title": "T", "paragraphs": "one string"}), "paragraphs"),
+        (json.dumps({"title": "T", "paragraphs": []}), "paragraphs"),
+        (json.dumps({"paragraphs": ["P."]}), "title"),
+        (json.dumps({"title": "T", "published": "yesterday", "paragraphs": ["P."]}), "published"),
+    ],
+)
+def test_malformed_json_article_names_file_and_problem(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ArticleError) as caught:
+        load_article(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_article_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="no such article file"):
+        load_article(tmp_path / "nope.txt")
+
+
+def test_directory_and_binary_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="directory"):
+        load_article(tmp_path)
+    binary = tmp_path / "b.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ArticleError, match="UTF-8"):
+        load_article(binary)
+
+
+def test_empty_text_article_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_text("\n\n   \n")
+    with pytest.raises(ArticleError, match="empty"):
+        load_article(path)
+
+
+def test_content_hash_changes_with_any_paragraph() -> None:
+    a = Article("T", ("one", "two"))
+    assert a.content_hash == Article("T", ("one", "two")).content_hash
+    assert a.content_hash != Article("T", ("one", "two!")).content_hash

@@ -1,0 +1,182 @@
+"""The command line: the JSON contract, stdin mode, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.settings import Settings
+from tests.fakes import FakeEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    """Make the CLI use a fake embedder and a temporary cache."""
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("bot.answerer.load_embedder", lambda name: embedder)
+    monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
+    return embedder
+
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_ask_json_prints_one_object_per_question(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--json", "When will Putin respond?", "What did Ned Price say?"]) == 0
+    rows = _json_lines(capsys.readouterr().out)
+    assert [r["question"] for r in rows] == ["When will Putin respond?", "What did Ned Price say?"]
+    for row in rows:
+        assert set(row) >= {"question", "answered", "passages", "article"}
+        article = row["article"]
+        assert isinstance(article, dict) and article["published"] == "2022-02-01"
+        assert str(article["url"]).startswith("https://www.themoscowtimes.com/2022/02/01/")
+
+
+def test_ask_from_stdin_shares_one_model_and_survives_bad_lines(
+    fake_model: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = b"Who is Ned Price?\n\n\xe2\x80\x8b\nbad \xff bytes\nWhat did Peskov say?\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["ask", "--json", "-"]) == 0
+    rows = _json_lines(capsys.readouterr().out)
+    assert len(rows) == 4
+    assert rows[1]["answered"] is False and rows[1]["error"] == "the question is blank"
+    assert rows[2]["question"] == "bad \ufffd bytes"
+    assert fake_model.document_calls == 1
+
+
+def test_ask_prints_passages_and_source_for_people(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "--top-k", "1", "Peskov president decide respond letter"]) == 0
+    out = capsys.readouterr().out
+    assert "[paragraph 4]" in out
+    assert "best match: Putin's spokesman Dmitry Peskov" in out
+    assert "Source: Russia Says Still Working" in out
+    assert "https://www.themoscowtimes.com/" in out
+
+
+def test_not_in_the_article_is_said_plainly(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "zebra xylophone quokka"]) == 0
+    out = capsys.readouterr().out
+    assert "I couldn't find that in the article." in out
+    assert "[paragraph" not in out
+
+
+def test_blank_question_exits_2_with_a_message(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "   "]) == 2
+    assert "blank" in capsys.readouterr().err
+    assert fake_model.queries_encoded == 0
+
+
+def test_missing_article_exits_2_naming_the_file(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    assert main(["ask", "--article", str(missing), "q"]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and len(err.strip().splitlines()) == 1
+
+
+def test_article_flag_selects_another_article(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "cats.json"
+    path.write_text(
+        json.dumps(
+            {
+                "title": "Cats",
+                "url": "https://example.org/cats",
+                "paragraphs": ["Cats purr.", "Dogs bark loudly."],
+            }
+        )
+    )
+    assert main(["ask", "--json", "--article", str(path), "Do dogs bark?"]) == 0
+    row = _json_lines(capsys.readouterr().out)[0]
+    assert row["article"] == {"title": "Cats", "published": None, "url": "https://example.org/cats"}
+    assert row["passages"][0]["text"] == "Dogs bark loudly."  # type: ignore[index]
+
+
+def test_invalid_setting_is_named_without_traceback(
+    fake_model: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TOP_K", "lots")
+    assert main(["ask", "q"]) == 2
+    err = capsys.readouterr().err
+    assert "TOP_K" in err and "Traceback" not in err
+
+
+def test_bad_top_k_flag_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ask", "--top-k", "0", "q"])
+    assert exited.value.code == 2
+    assert "--top-k" in capsys.readouterr().err
+
+
+def test_index_says_what_it_did(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index"]) == 0
+    assert "Index built" in capsys.readouterr().out
+    assert main(["index"]) == 0
+    assert "loaded from the cache" in capsys.readouterr().out
+    assert main(["index", "--refresh"]) == 0
+    assert "Index built" in capsys.readouterr().out
+
+
+def test_help_does_not_import_the_model_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'discord') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert "ask" in result.stdout
+    assert result.stdout.strip().endswith("[]")
+
+
+@pytest.mark.model
+def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HF_HUB_OFFLINE": "1",
+        "CACHE_DIR": str(tmp_path),
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        input="Who will decide when to respond to the U.S. letter?\nHow do I bake bread?\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    first, second = _json_lines(result.stdout)
+    assert first["answered"] is True
+    assert first["passages"][0]["paragraph"] == 4  # type: ignore[index]
+    assert second["answered"] is False and second["passages"] == []

@@ -1,0 +1,416 @@
+"""The real discord.py client against the fake Discord: commands, DMs, mentions, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import yarl
+from pydantic import SecretStr
+
+from bot.discord_bot import APOLOGY, ArticleBot
+from bot.discord_format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, NOT_FOUND
+from bot.settings import Settings
+from embeddings.article import Article, load_article
+from embeddings.index import build_index
+from embeddings.retriever import Retriever
+from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
+from tests.fakes import FakeEmbedder
+
+QUESTION = "When will the president decide to respond to the letter, says Peskov?"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(deadline=3.0)
+    await server.start()
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = server.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+    yield server
+    discord.http.Route.BASE = base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+    await server.stop()
+
+
+def make_retriever(article: Article) -> Retriever:
+    embedder = FakeEmbedder()
+    return Retriever(build_index(article, embedder), embedder)
+
+
+async def start_bot(settings: Settings, article: Article) -> tuple[ArticleBot, asyncio.Task[None]]:
+    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
+    await bot.login(TOKEN)
+    task = asyncio.create_task(bot.connect())
+    await asyncio.wait_for(bot.wait_until_ready(), 10)
+    return bot, task
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeDiscord, settings: Settings, article: Article
+) -> AsyncIterator[ArticleBot]:
+    client, task = await start_bot(settings, article)
+    yield client
+    await client.close()
+    task.cancel()
+
+
+def embed_of(body: dict[str, Any]) -> dict[str, Any]:
+    embeds = body.get("embeds") or []
+    assert len(embeds) == 1, body
+    return embeds[0]  # type: ignore[no-any-return]
+
+
+def button_urls(body: dict[str, Any]) -> list[str]:
+    return [c["url"] for row in body.get("components") or [] for c in row["components"]]
+
+
+def within_limits(body: dict[str, Any]) -> bool:
+    total = 0
+    for embed in body.get("embeds") or []:
+        assert len(embed.get("title", "")) <= 256
+        assert len(embed.get("description", "")) <= DESCRIPTION_LIMIT
+        for f in embed.get("fields", []):
+            assert len(f["name"]) <= 256 and len(f["value"]) <= 1024
+        total += len(embed.get("title", "")) + len(embed.get("description", ""))
+        total += len(embed.get("footer", {}).get("text", ""))
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    assert len(body.get("content") or "") <= 2000
+    return total <= MESSAGE_LIMIT
+
+
+async def test_dev_guild_registers_commands_with_descriptions_and_bounded_options(
+    fake: FakeDiscord, settings: Settings, article: Article
+) -> None:
+    settings = settings.model_copy(update={"dev_guild_id": GUILD_ID})
+    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
+    await bot.login(TOKEN)
+    await bot.close()
+    commands = {c["name"]: c for c in fake.commands[str(GUILD_ID)]}
+    assert set(commands) == {"ask", "article", "help", "Ask the article"}
+    ask = commands["ask"]
+    assert ask["description"].startswith("Ask a question")
+    options = {o["name"]: o for o in ask["options"]}
+    assert options["question"]["required"] is True
+    assert options["question"]["max_length"] == 500 and options["question"]["min_length"] == 1
+    assert (options["count"]["min_value"], options["count"]["max_value"]) == (1, 5)
+    assert all(o["description"] for o in options.values())
+    assert commands["Ask the article"]["type"] == 3
+    assert commands["article"]["description"] and commands["help"]["description"]
+    assert "global" not in fake.commands
+
+
+async def test_without_dev_guild_nothing_is_registered_at_start(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    assert fake.commands == {}
+    assert fake.identifies == 1
+
+
+@pytest.mark.parametrize("dm", [False, True])
+async def test_ask_defers_then_edits_in_the_quoted_answer_and_link(
+    fake: FakeDiscord, bot: ArticleBot, dm: bool
+) -> None:
+    interaction = await fake.slash("ask", {"question": QUESTION}, dm=dm)
+    await fake.wait_for(lambda: interaction.edits)
+    assert interaction.callbacks[0]["type"] == 5
+    assert not interaction.callbacks[0].get("data", {}).get("flags", 0) & 64
+    edit = interaction.edits[0]
+    embed = embed_of(edit)
+    assert embed["title"].startswith("Russia Says Still Working")
+    assert embed["url"].startswith("https://www.themoscowtimes.com/2022/02/01/")
+    assert "**Paragraph 4**" in embed["description"]
+    assert "**Putin's spokesman Dmitry Peskov added" in embed["description"]
+    assert "score" not in embed["description"]
+    [url] = button_urls(edit)
+    assert url.startswith(embed["url"] + "#:~:text=Putin%27s%20spokesman")
+    assert edit["allowed_mentions"] == {"parse": []}
+
+
+async def test_private_ask_is_ephemeral(fake: FakeDiscord, bot: ArticleBot) -> None:
+    interaction = await fake.slash("ask", {"question": QUESTION, "private": True})
+    await fake.wait_for(lambda: interaction.edits)
+    assert interaction.callbacks[0]["data"]["flags"] & 64
+
+
+async def test_count_and_show_scores(fake: FakeDiscord, bot: ArticleBot) -> None:
+    interaction = await fake.slash("ask", {"question": "Russia U.S. letter response",
+                                           "count": 1, "show_scores": True})
+    await fake.wait_for(lambda: interaction.edits)
+    description = embed_of(interaction.edits[0])["description"]
+    assert description.count("**Paragraph") == 1
+    assert "score" in description
+
+
+async def test_question_not_in_the_article_gets_a_short_decline(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    interaction = await fake.slash("ask", {"question": "zebra xylophone quokka recipe"})
+    await fake.wait_for(lambda: interaction.edits)
+    embed = embed_of(interaction.edits[0])
+    assert NOT_FOUND in embed["description"]
+    assert "rephras" in embed["description"]
+    assert "Paragraph" not in embed["description"]
+    assert button_urls(interaction.edits[0]) == [embed["url"]]
+
+
+async def test_dm_question_is_answered_in_the_dm(fake: FakeDiscord, bot: ArticleBot) -> None:
+    await fake.user_message(QUESTION, dm=True)
+    sent = await fake.wait_for(lambda: fake.messages)
+    body = sent[0]["request"]
+    assert int(sent[0]["message"]["channel_id"]) == CHANNEL_ID + 1
+    assert "Peskov" in embed_of(body)["description"]
+    assert "message_reference" not in body
+    assert body["allowed_mentions"] == {"parse": []}
+
+
+async def test_mention_is_answered_as_a_reply_without_the_mention(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    message = await fake.user_message(f"<@{BOT_ID}> {QUESTION}", dm=False, mention_bot=True)
+    sent = await fake.wait_for(lambda: fake.messages)
+    body = sent[0]["request"]
+    assert str(body["message_reference"]["message_id"]) == message["id"]
+    assert body["allowed_mentions"]["parse"] == []
+    assert body["allowed_mentions"].get("replied_user") is False
+    description = embed_of(body)["description"]
+    assert f"<@{BOT_ID}>" not in description
+    assert "**Q:** When will the president decide" in description
+
+
+async def test_server_messages_without_a_mention_are_ignored(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    await fake.user_message(QUESTION, dm=False)
+    await asyncio.sleep(0.3)
+    assert fake.messages == []
+
+
+async def test_own_and_other_bots_messages_are_ignored_so_no_reply_loop(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    await fake.user_message(QUESTION, dm=True, bot=True, user_id=888)
+    await fake.user_message(QUESTION, dm=True, bot=True, user_id=BOT_ID)
+    await fake.user_message(QUESTION, dm=True)
+    await fake.wait_for(lambda: fake.messages)
+    await asyncio.sleep(0.5)  # the echo of the bot's own answer arrives and is ignored
+    assert len(fake.messages) == 1
+
+
+async def test_nothing_in_a_question_or_quote_can_ping(fake: FakeDiscord, bot: ArticleBot
+                                                       ) -> None:
+    question = "@everyone <@&456456456456456456> <@123123123123123123> Peskov respond letter?"
+    interaction = await fake.slash("ask", {"question": question})
+    await fake.wait_for(lambda: interaction.edits)
+    edit = interaction.edits[0]
+    assert edit["allowed_mentions"] == {"parse": []}
+    description = embed_of(edit)["description"]
+    assert "@everyone" not in description and "@\u200beveryone" in description
+    assert "<@&456456456456456456>" not in description
+
+
+async def test_very_long_passage_stays_within_discord_limits(
+    fake: FakeDiscord, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "long.json"
+    words = " ".join(f"word{i} *bold* _under_ `code`" for i in range(3000))
+    path.write_text(json.dumps({
+        "title": "T" * 400, "url": "https://example.org/long",
+        "paragraphs": [f"Peskov said the president will decide. {words}. Peskov respond.",
+                       "Short other paragraph about letters."],
+    }))
+    client, task = await start_bot(settings, load_article(path))
+    try:
+        interaction = await fake.slash("ask", {"question": "Peskov president decide respond",
+                                               "count": 5})
+        await fake.wait_for(lambda: interaction.edits)
+        edit = interaction.edits[0]
+        assert within_limits(edit)
+        description = embed_of(edit)["description"]
+        assert "\u2026" in description
+        assert description.count("**") % 2 == 0
+        assert all(len(u) <= 512 for u in button_urls(edit))
+    finally:
+        await client.close()
+        task.cancel()
+
+
+async def test_cooldown_tells_only_the_asker_when_to_try_again(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    done = [await fake.slash("ask", {"question": QUESTION}, user_id=42) for _ in range(5)]
+    await fake.wait_for(lambda: all(i.edits for i in done))
+    refused = await fake.slash("ask", {"question": QUESTION}, user_id=42)
+    await fake.wait_for(lambda: refused.callbacks)
+    callback = refused.callbacks[0]
+    assert callback["type"] == 4 and callback["data"]["flags"] & 64
+    assert "try again in" in callback["data"]["content"]
+    other = await fake.slash("ask", {"question": QUESTION}, user_id=43)
+    await fake.wait_for(lambda: other.edits)
+
+
+async def test_cooldown_holds_across_dms_and_commands(fake: FakeDiscord, bot: ArticleBot
+                                                      ) -> None:
+    for _ in range(5):
+        await fake.user_message(QUESTION, dm=True, user_id=77)
+    await fake.wait_for(lambda: len(fake.messages) == 5)
+    refused = await fake.slash("ask", {"question": QUESTION}, user_id=77)
+    await fake.wait_for(lambda: refused.callbacks)
+    assert "try again" in refused.callbacks[0]["data"]["content"]
+
+
+async def test_twenty_questions_at_once_are_all_acknowledged_in_time(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    interactions = await asyncio.gather(
+        *(fake.slash("ask", {"question": QUESTION}, user_id=1000 + i) for i in range(20))
+    )
+    await fake.wait_for(lambda: all(i.edits for i in interactions), timeout=20)
+    assert max(i.callback_times[0] for i in interactions) < 3.0
+    assert all(i.callbacks[0]["type"] == 5 for i in interactions)
+
+
+async def test_dropped_gateway_is_resumed_and_the_next_question_answered(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    await fake.drop_connections()
+    await fake.wait_for(lambda: fake.resumes >= 1 and fake._sockets, timeout=15)
+    interaction = await fake.slash("ask", {"question": QUESTION})
+    await fake.wait_for(lambda: interaction.edits)
+
+
+async def test_429_on_sending_is_retried(fake: FakeDiscord, bot: ArticleBot) -> None:
+    fake.failures["POST /api/v10/channels/{channel}/messages"] = [429]
+    await fake.user_message(QUESTION, dm=True)
+    await fake.wait_for(lambda: fake.messages)
+    assert len(fake.requests_to("/messages", "POST")) == 2
+
+
+async def test_unexpected_error_is_logged_and_the_user_gets_an_apology(
+    fake: FakeDiscord, bot: ArticleBot, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert bot.retriever is not None
+    real = bot.retriever.answer
+
+    def broken(*args: Any) -> Any:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(bot.retriever, "answer", broken)
+    with caplog.at_level(logging.ERROR):
+        interaction = await fake.slash("ask", {"question": QUESTION})
+        await fake.wait_for(lambda: interaction.followups)
+    assert interaction.followups[0]["content"] == APOLOGY
+    assert interaction.followups[0]["flags"] & 64
+    assert "boom" in caplog.text and "Traceback" in caplog.text
+    monkeypatch.setattr(bot.retriever, "answer", real)
+    again = await fake.slash("ask", {"question": QUESTION})
+    await fake.wait_for(lambda: again.edits)
+
+
+async def test_article_command_shows_title_date_link_count_and_teaser(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    interaction = await fake.slash("article")
+    await fake.wait_for(lambda: interaction.callbacks)
+    callback = interaction.callbacks[0]
+    assert callback["type"] == 4
+    embed = embed_of(callback["data"])
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Paragraphs"] == "11" and fields["Published"] == "2022-02-01"
+    assert embed["description"].startswith("> Russia is still working")
+    assert button_urls(callback["data"]) == [embed["url"]]
+
+
+async def test_help_is_only_for_the_asker(fake: FakeDiscord, bot: ArticleBot) -> None:
+    interaction = await fake.slash("help")
+    await fake.wait_for(lambda: interaction.callbacks)
+    data = interaction.callbacks[0]["data"]
+    assert data["flags"] & 64
+    for way in ("/ask", "direct message", "Mention"):
+        assert way in data["content"]
+
+
+async def test_context_menu_asks_the_message_text(fake: FakeDiscord, bot: ArticleBot) -> None:
+    interaction = await fake.context_menu("Ask the article", QUESTION)
+    await fake.wait_for(lambda: interaction.edits)
+    assert "Peskov" in embed_of(interaction.edits[0])["description"]
+
+
+async def test_blank_question_gets_a_hint_not_an_answer(fake: FakeDiscord, bot: ArticleBot
+                                                        ) -> None:
+    interaction = await fake.context_menu("Ask the article", "   ")
+    await fake.wait_for(lambda: interaction.callbacks)
+    assert interaction.callbacks[0]["type"] == 4
+    assert "ask a question" in interaction.callbacks[0]["data"]["content"]
+
+
+async def test_plain_text_gateway_frames_work_too(settings: Settings, article: Article) -> None:
+    server = FakeDiscord(compress=False)
+    await server.start()
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = server.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+    try:
+        client, task = await start_bot(settings, article)
+        interaction = await server.slash("ask", {"question": QUESTION})
+        await server.wait_for(lambda: interaction.edits)
+        await client.close()
+        task.cancel()
+    finally:
+        discord.http.Route.BASE = base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+        await server.stop()
+
+
+def _in_thread(target: Any) -> Any:
+    """Run a blocking entry point (it calls asyncio.run) beside the test's event loop."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = target()
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+async def test_sync_command_registers_globally_or_in_one_server(
+    fake: FakeDiscord, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.discord_runner import sync_commands
+
+    settings = settings.model_copy(update={"discord_token": SecretStr(TOKEN)})
+    for guild in (None, GUILD_ID):
+        thread, result = _in_thread(lambda g=guild: sync_commands(settings, g))
+        await fake.wait_for(lambda t=thread: not t.is_alive(), timeout=20)
+        assert result.get("value") == 0, result
+    assert {c["name"] for c in fake.commands["global"]} == {
+        "ask", "article", "help", "Ask the article"
+    }
+    assert str(GUILD_ID) in fake.commands
+    out = capsys.readouterr().out
+    assert "up to an hour" in out and "available now" in out
+
+
+async def test_rejected_token_is_one_clear_error(fake: FakeDiscord, settings: Settings) -> None:
+    from bot.discord_runner import run_bot
+    from bot.settings import SettingsError
+
+    settings = settings.model_copy(update={"discord_token": SecretStr("wrong")})
+    thread, result = _in_thread(lambda: run_bot(settings))
+    await fake.wait_for(lambda: not thread.is_alive(), timeout=60)
+    error = result.get("error")
+    assert isinstance(error, SettingsError)
+    assert "rejected DISCORD_TOKEN" in str(error) and "wrong" not in str(error)

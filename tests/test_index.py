@@ -1,0 +1,135 @@
+"""The cached index: built once, reused, rebuilt when stale or broken."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.article import Article
+from embeddings.index import cache_key, load_index, split_sentences
+from tests.fakes import FakeEmbedder
+
+
+def test_first_run_builds_and_second_run_encodes_nothing(article: Article, tmp_path: Path) -> None:
+    first = FakeEmbedder()
+    built = load_index(article, first, tmp_path)
+    assert built.source == "built"
+    assert first.documents_encoded == len(built.index.sentence_spans) + len(article.paragraphs)
+
+    second = FakeEmbedder()
+    cached = load_index(article, second, tmp_path)
+    assert cached.source == "cache"
+    assert second.documents_encoded == 0
+    np.testing.assert_array_equal(cached.index.paragraph_vectors, built.index.paragraph_vectors)
+    np.testing.assert_array_equal(cached.index.sentence_spans, built.index.sentence_spans)
+
+
+def test_cached_index_scores_like_the_fresh_one(article: Article, tmp_path: Path) -> None:
+    built = load_index(article, FakeEmbedder(), tmp_path).index
+    cached = load_index(article, FakeEmbedder(), tmp_path).index
+    tokens = ["putin", "respond"]
+    np.testing.assert_allclose(
+        cached.paragraph_bm25.scores(tokens), built.paragraph_bm25.scores(tokens)
+    )
+
+
+def test_model_change_builds_a_separate_entry(article: Article, tmp_path: Path) -> None:
+    load_index(article, FakeEmbedder("model-a"), tmp_path)
+    other = FakeEmbedder("model-b")
+    assert load_index(article, other, tmp_path).source == "built"
+    assert other.documents_encoded > 0
+    assert cache_key(article, "model-a") != cache_key(article, "model-b")
+
+
+def test_article_change_builds_a_new_entry(article: Article, tmp_path: Path) -> None:
+    load_index(article, FakeEmbedder(), tmp_path)
+    edited = Article(article.title, (*article.paragraphs[:-1], "A new last paragraph."))
+    embedder = FakeEmbedder()
+    assert load_index(edited, embedder, tmp_path).source == "built"
+    assert embedder.documents_encoded > 0
+
+
+@pytest.mark.parametrize("victim", ["paragraphs.npy", "meta.json", "spans.npy"])
+def test_corrupt_cache_is_rebuilt_with_a_log_line(
+    article: Article, tmp_path: Path, victim: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = load_index(article, FakeEmbedder(), tmp_path).path
+    assert path is not None
+    (path / victim).write_bytes(b"\x93NUMPY garbage")
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.WARNING):
+        again = load_index(article, embedder, tmp_path)
+    assert again.source == "built"
+    assert embedder.documents_encoded > 0
+    assert "rebuilding" in caplog.text
+    assert load_index(article, FakeEmbedder(), tmp_path).source == "cache"
+
+
+def test_truncated_vectors_are_rebuilt(article: Article, tmp_path: Path) -> None:
+    path = load_index(article, FakeEmbedder(), tmp_path).path
+    assert path is not None
+    data = (path / "sentences.npy").read_bytes()
+    (path / "sentences.npy").write_bytes(data[: len(data) // 2])
+    assert load_index(article, FakeEmbedder(), tmp_path).source == "built"
+
+
+def test_foreign_vectors_of_another_shape_are_rebuilt(article: Article, tmp_path: Path) -> None:
+    path = load_index(article, FakeEmbedder(), tmp_path).path
+    assert path is not None
+    np.save(path / "paragraphs.npy", np.zeros((3, 7), dtype=np.float32))
+    assert load_index(article, FakeEmbedder(), tmp_path).source == "built"
+
+
+def test_refresh_rebuilds_a_valid_entry(article: Article, tmp_path: Path) -> None:
+    load_index(article, FakeEmbedder(), tmp_path)
+    embedder = FakeEmbedder()
+    assert load_index(article, embedder, tmp_path, refresh=True).source == "built"
+    assert embedder.documents_encoded > 0
+
+
+def test_write_leaves_no_temporary_directories(article: Article, tmp_path: Path) -> None:
+    load_index(article, FakeEmbedder(), tmp_path)
+    load_index(article, FakeEmbedder(), tmp_path, refresh=True)
+    assert [p.name for p in tmp_path.iterdir()] == [cache_key(article, "fake-model")]
+
+
+def test_read_only_cache_keeps_the_index_in_memory(
+    article: Article,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("embeddings.index.tempfile.mkdtemp", refuse)
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.WARNING):
+        loaded = load_index(article, embedder, tmp_path)
+    assert loaded.source == "built" and loaded.path is None
+    assert "in memory" in caplog.text
+    assert len(loaded.index.article.paragraphs) == 11
+
+
+def test_unwritable_cache_path_keeps_the_index_in_memory(
+    article: Article, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with caplog.at_level(logging.WARNING):
+        loaded = load_index(article, FakeEmbedder(), blocker / "cache")
+    assert loaded.source == "built" and loaded.path is None
+    assert "in memory" in caplog.text
+
+
+def test_sentence_spans_quote_the_paragraph_verbatim(article: Article) -> None:
+    spans = split_sentences(article)
+    assert set(spans[:, 0].tolist()) == set(range(len(article.paragraphs)))
+    for paragraph, start, end in spans.tolist():
+        sentence = article.paragraphs[paragraph][start:end]
+        assert sentence == sentence.strip() and sentence
+    fourth = [article.paragraphs[3][s:e] for p, s, e in spans.tolist() if p == 3]
+    assert fourth[-1].startswith("Putin's spokesman Dmitry Peskov")

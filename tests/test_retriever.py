@@ -1,0 +1,149 @@
+"""The retriever's pure parts against brute-force oracles, and its answers with a fake model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from embeddings.article import Article
+from embeddings.index import build_index
+from embeddings.retriever import (
+    MAX_QUESTION_CHARS,
+    QuestionError,
+    Retriever,
+    clean_question,
+    fuse,
+    group_max,
+    top_k,
+    zscore,
+)
+from tests.fakes import FakeEmbedder
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_top_k_matches_a_full_sort_on_random_vectors(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, dim, k = int(rng.integers(1, 300)), 32, int(rng.integers(1, 12))
+    docs = rng.standard_normal((n, dim)).astype(np.float32)
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    query = docs[0] + 0.5 * rng.standard_normal(dim).astype(np.float32)
+    scores = docs @ query
+    oracle = sorted(range(n), key=lambda i: (-float(scores[i]), i))[:k]
+    assert top_k(scores, k).tolist() == oracle
+
+
+def test_top_k_breaks_ties_by_position_and_handles_edges() -> None:
+    scores = np.array([1.0, 3.0, 3.0, 2.0], dtype=np.float32)
+    assert top_k(scores, 2).tolist() == [1, 2]
+    assert top_k(scores, 10).tolist() == [1, 2, 3, 0]
+    assert top_k(scores, 0).tolist() == []
+
+
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=30), st.integers(0, 2**32 - 1))
+def test_group_max_matches_a_loop(sizes: list[int], seed: int) -> None:
+    values = np.random.default_rng(seed).standard_normal(sum(sizes)).astype(np.float32)
+    starts = np.cumsum([0, *sizes[:-1]])
+    expected = [values[s : s + n].max() for s, n in zip(starts, sizes, strict=True)]
+    np.testing.assert_array_equal(group_max(values, starts), expected)
+
+
+def test_zscore_standardises_and_leaves_constants_at_zero() -> None:
+    z = zscore(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert abs(float(z.mean())) < 1e-6 and abs(float(z.std()) - 1) < 1e-6
+    assert zscore(np.array([5.0, 5.0])).tolist() == [0.0, 0.0]
+
+
+def test_fuse_is_the_sum_of_z_scores() -> None:
+    a, b = np.array([1.0, 0.0, 2.0]), np.array([10.0, 30.0, 20.0])
+    np.testing.assert_allclose(fuse([a, b]), zscore(a) + zscore(b), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  When   did\tit happen? ", "When did it happen?"),
+        ("zero\u200bwidth\u200d", "zerowidth"),
+        ("bell\x07and\x00null", "bell and null"),
+        ("¿Qué dijo Putin? 🇷🇺", "¿Qué dijo Putin? 🇷🇺"),
+        ("מה אמר פוטין", "מה אמר פוטין"),
+    ],
+)
+def test_clean_question_keeps_words_and_drops_invisibles(raw: str, clean: str) -> None:
+    assert clean_question(raw) == (clean, None)
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\u200b\u200b", "\x00\x01\n"])
+def test_blank_question_is_refused(blank: str) -> None:
+    with pytest.raises(QuestionError):
+        clean_question(blank)
+
+
+def test_long_question_is_cut_at_a_word_with_a_note() -> None:
+    question, note = clean_question("word " * 2000)
+    assert len(question) <= MAX_QUESTION_CHARS
+    assert question.endswith("word")
+    assert note is not None and str(len(question)) in note
+
+
+def _retriever(min_relevance: float = 0.3) -> Retriever:
+    article = Article(
+        "Pets",
+        (
+            "Cats sleep most of the day. They purr when content.",
+            "Dogs need a walk every morning. Their owners throw balls for them.",
+            "Parrots can learn words. Some parrots live for decades.",
+        ),
+        url="https://example.org/pets",
+    )
+    embedder = FakeEmbedder()
+    return Retriever(build_index(article, embedder), embedder, min_relevance)
+
+
+def test_answer_quotes_the_matching_paragraph_verbatim_with_its_sentence() -> None:
+    retriever = _retriever()
+    answer = retriever.answer("How long do parrots live?", 3)
+    assert answer.answered
+    top = answer.passages[0]
+    assert top.paragraph == 3
+    assert top.text == retriever.index.article.paragraphs[2]
+    assert top.highlight == "Some parrots live for decades."
+    assert top.highlight in top.text
+
+
+def test_answer_passages_are_in_score_order_and_at_most_k() -> None:
+    answer = _retriever(min_relevance=-1.0).answer("cats dogs parrots", 2)
+    assert len(answer.passages) == 2
+    assert answer.passages[0].score >= answer.passages[1].score
+
+
+def test_unrelated_question_is_declined_without_passages() -> None:
+    answer = _retriever().answer("quantum chromodynamics lattice", 3)
+    assert not answer.answered
+    assert answer.passages == ()
+
+
+def test_answer_json_shape() -> None:
+    data = _retriever().answer("Do cats purr?", 3).to_dict()
+    assert set(data) == {"question", "answered", "passages", "article"}
+    assert data["article"] == {
+        "title": "Pets",
+        "published": None,
+        "url": "https://example.org/pets",
+    }
+    assert set(data["passages"][0]) == {"paragraph", "text", "highlight", "score"}
+    assert isinstance(data["passages"][0]["paragraph"], int)
+
+
+def test_blank_question_answer_carries_an_error() -> None:
+    answer = _retriever().answer("\u200b", 3)
+    assert not answer.answered and answer.error == "the question is blank"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=3000))
+def test_any_question_gets_an_answer_or_a_decline(question: str) -> None:
+    answer = _retriever().answer(question, 3)
+    assert answer.answered == bool(answer.passages)
+    assert len(answer.question) <= max(MAX_QUESTION_CHARS, len(question))
