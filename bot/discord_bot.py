@@ -49,9 +49,7 @@ class ArticleBot(discord.Client):
     ) -> None:
         # The bot never joins voice: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-        super().__init__(
-            intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options
-        )
+        super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options)
         self.settings = settings
         self.retriever = retriever
         self._load_article = load_article

@@ -32,6 +32,10 @@ NO_MENTIONS = discord.AllowedMentions.none()
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 
 
+def _button_url(url: str | None) -> str | None:
+    return url if url and len(url) <= URL_LIMIT else None
+
+
 @dataclass(frozen=True)
 class Reply:
     """What the bot sends: an embed and, when the article has a link, a link button."""
@@ -41,31 +45,33 @@ class Reply:
     link_label: str = "Read the article"
 
     def view(self) -> discord.ui.View:
-        """A view holding the link button (empty when there is no link)."""
+        """A view holding the link button (empty without a link a button can hold)."""
         view = discord.ui.View(timeout=None)
-        if self.link:
+        if self.link and len(self.link) <= URL_LIMIT:
             view.add_item(discord.ui.Button(label=self.link_label, url=self.link))
         return view
 
 
 def escape(text: str) -> str:
     """Make user or article text inert: no markdown (inline or line-start), no mentions."""
-    text = discord.utils.escape_markdown(text)
+    text = discord.utils.escape_markdown(text, ignore_links=False)
     text = _LINE_START.sub(r"\\\1", text)
     return discord.utils.escape_mentions(text)
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters at a word boundary, ending with an ellipsis."""
+    """Cut `text` to at most `limit` characters at a word boundary, ending with an ellipsis.
+
+    A cut never separates a backslash from the character it escapes.
+    """
     if len(text) <= limit:
         return text
     if limit <= len(ELLIPSIS):
         return ELLIPSIS[:limit]
-    cut = text[: limit - len(ELLIPSIS)]
-    space = cut.rfind(" ")
-    if space > 0:
-        cut = cut[:space]
-    return cut.rstrip() + ELLIPSIS
+    end = limit - len(ELLIPSIS)
+    space = text.rfind(" ", 0, end + 1)
+    end = space if space > 0 else end - _odd_backslashes_before(text, end)
+    return text[:end].rstrip() + ELLIPSIS
 
 
 def _shorten_start(text: str, limit: int) -> str:
@@ -74,11 +80,19 @@ def _shorten_start(text: str, limit: int) -> str:
         return text
     if limit <= len(ELLIPSIS):
         return ELLIPSIS[:limit]
-    cut = text[len(text) - (limit - len(ELLIPSIS)) :]
-    space = cut.find(" ")
-    if 0 <= space < len(cut) - 1:
-        cut = cut[space + 1 :]
-    return ELLIPSIS + cut.lstrip()
+    start = len(text) - (limit - len(ELLIPSIS))
+    space = text.find(" ", start - 1)
+    if 0 <= space < len(text) - 1:
+        start = space + 1
+    else:
+        start += _odd_backslashes_before(text, start)
+    return ELLIPSIS + text[start:].lstrip()
+
+
+def _odd_backslashes_before(text: str, index: int) -> int:
+    """1 when `text[index]` is escaped by the backslashes just before it, else 0."""
+    run = len(text[:index]) - len(text[:index].rstrip("\\"))
+    return run % 2
 
 
 def quote_passage(passage: Passage, budget: int, show_score: bool = False) -> str:
@@ -144,17 +158,17 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
     question = f"**Q:** {shorten(escape(answer.question), 300)}\n\n" if answer.question else ""
     if not answer.answered or not answer.passages:
         text = f"{question}{NOT_FOUND}\n{REPHRASE}"
-        return Reply(_embed(answer.article, shorten(text, DESCRIPTION_LIMIT)), answer.article.url)
+        description = shorten(text, DESCRIPTION_LIMIT)
+        return Reply(_embed(answer.article, description), _button_url(answer.article.url))
     separator = "\n\n"
-    room = DESCRIPTION_LIMIT - len(question) - len(separator) * (len(answer.passages) - 1)
-    budget = room // len(answer.passages)
-    blocks = [quote_passage(p, budget, show_scores) for p in answer.passages]
-    if answer.note:
-        blocks.append(shorten(f"*{escape(answer.note)}*", 200))
-    description = shorten(question + separator.join(blocks), DESCRIPTION_LIMIT)
+    note = [shorten(f"(Note: {escape(answer.note)})", 200)] if answer.note else []
+    used = len(question) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
+    budget = (DESCRIPTION_LIMIT - used) // len(answer.passages)
+    blocks = [quote_passage(p, budget, show_scores) for p in answer.passages] + note
+    description = question + separator.join(blocks)
     link = None
     if answer.article.url:
-        link = text_fragment_url(answer.article.url, answer.passages[0].highlight)
+        link = _button_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))
     return Reply(_embed(answer.article, description), link)
 
 
@@ -167,7 +181,7 @@ def article_reply(article: Article) -> Reply:
         embed.add_field(name="Published", value=article.published.isoformat())
     if article.url:
         embed.add_field(name="Source", value=shorten(article.url, FIELD_LIMIT), inline=False)
-    return Reply(embed, article.url)
+    return Reply(embed, _button_url(article.url))
 
 
 HELP_TEXT = """\

@@ -59,8 +59,10 @@ def sync_commands(settings: Settings, guild_id: int | None) -> int:
                 bot.tree.copy_global_to(guild=guild)
             synced = await bot.tree.sync(guild=guild)
         names = ", ".join(sorted(c.name for c in synced))
-        where = f"in server {guild_id} (available now)" if guild_id else (
-            "globally (may take up to an hour to appear everywhere)"
+        where = (
+            f"in server {guild_id} (available now)"
+            if guild_id
+            else ("globally (may take up to an hour to appear everywhere)")
         )
         print(f"Registered {len(synced)} commands {where}: {names}")
         return 0

@@ -34,8 +34,14 @@ def snowflake() -> str:
 
 
 def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
-    return {"id": str(uid), "username": name, "discriminator": "0", "avatar": None,
-            "global_name": name, "bot": bot}
+    return {
+        "id": str(uid),
+        "username": name,
+        "discriminator": "0",
+        "avatar": None,
+        "global_name": name,
+        "bot": bot,
+    }
 
 
 BOT_USER = user(BOT_ID, "articlebot", bot=True)
@@ -45,13 +51,15 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
-def respond(data: Any = None, status: int = 200, headers: dict[str, str] | None = None
-            ) -> web.Response:
+def respond(
+    data: Any = None, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A JSON response with the exact content type discord.py expects."""
     if data is None and status == 204:
         return web.Response(status=204, headers=headers)
-    return web.Response(status=status, body=json.dumps(data).encode(), content_type=JSON,
-                        headers=headers)
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), content_type=JSON, headers=headers
+    )
 
 
 @dataclass
@@ -99,16 +107,20 @@ class FakeDiscord:
         app.router.add_get(f"{api}/users/@me", self._me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
         app.router.add_put(f"{api}/applications/{{app}}/commands", self._put_commands)
-        app.router.add_put(f"{api}/applications/{{app}}/guilds/{{guild}}/commands",
-                           self._put_commands)
+        app.router.add_put(
+            f"{api}/applications/{{app}}/guilds/{{guild}}/commands", self._put_commands
+        )
         app.router.add_post(f"{api}/interactions/{{id}}/{{token}}/callback", self._callback)
-        app.router.add_patch(f"{api}/webhooks/{{app}}/{{token}}/messages/@original",
-                             self._edit_original)
+        app.router.add_patch(
+            f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original
+        )
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
         app.router.add_post(f"{api}/channels/{{channel}}/typing", self._no_content)
-        app.router.add_put(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/"
-                           "{emoji}/@me", self._no_content)
+        app.router.add_put(
+            f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me",
+            self._no_content,
+        )
         app.router.add_post(f"{api}/users/@me/channels", self._open_dm)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -143,8 +155,11 @@ class FakeDiscord:
             await asyncio.sleep(0.01)
 
     def requests_to(self, fragment: str, method: str | None = None) -> list[Recorded]:
-        return [r for r in self.requests
-                if fragment in r.path and (method is None or r.method == method)]
+        return [
+            r
+            for r in self.requests
+            if fragment in r.path and (method is None or r.method == method)
+        ]
 
     # ---- gateway ---------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -169,11 +184,19 @@ class FakeDiscord:
                     if payload["d"].get("token") != TOKEN:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
-                    await self._dispatch_to(ws, "READY", {
-                        "v": 10, "user": BOT_USER, "guilds": [], "session_id": "session-1",
-                        "resume_gateway_url": self.gateway_url, "shard": [0, 1],
-                        "application": {"id": str(APP_ID), "flags": 0},
-                    })
+                    await self._dispatch_to(
+                        ws,
+                        "READY",
+                        {
+                            "v": 10,
+                            "user": BOT_USER,
+                            "guilds": [],
+                            "session_id": "session-1",
+                            "resume_gateway_url": self.gateway_url,
+                            "shard": [0, 1],
+                            "application": {"id": str(APP_ID), "flags": 0},
+                        },
+                    )
                 elif op == 6:
                     self.resumes += 1
                     await self._dispatch_to(ws, "RESUMED", {})
@@ -188,8 +211,9 @@ class FakeDiscord:
         if compressor is None:
             await ws.send_str(data)
         else:
-            await ws.send_bytes(compressor.compress(data.encode()) +
-                                compressor.flush(zlib.Z_SYNC_FLUSH))
+            await ws.send_bytes(
+                compressor.compress(data.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            )
 
     async def _dispatch_to(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
@@ -206,70 +230,142 @@ class FakeDiscord:
             await ws.close(code=4000, message=b"Unknown error")
 
     # ---- what a test makes users do ---------------------------------------------------------
-    async def slash(self, name: str, options: dict[str, Any] | None = None, *,
-                    user_id: int = 555, dm: bool = False) -> Interaction:
+    async def slash(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int = 555,
+        dm: bool = False,
+    ) -> Interaction:
         """A user runs `/name` with `options`, in a server channel or in a DM."""
-        opts = [{"name": k, "type": _option_type(v), "value": v}
-                for k, v in (options or {}).items()]
-        return await self._interact({"id": snowflake(), "name": name, "type": 1,
-                                     "options": opts}, user_id, dm)
+        opts = [
+            {"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()
+        ]
+        return await self._interact(
+            {"id": snowflake(), "name": name, "type": 1, "options": opts}, user_id, dm
+        )
 
-    async def context_menu(self, name: str, content: str, *, user_id: int = 555
-                           ) -> Interaction:
+    async def context_menu(self, name: str, content: str, *, user_id: int = 555) -> Interaction:
         """A user picks a message command on a message with `content`."""
         message = self.message_payload(content, user(777, "someone"), guild=True)
-        data = {"id": snowflake(), "name": name, "type": 3, "target_id": message["id"],
-                "resolved": {"messages": {message["id"]: message}}}
+        data = {
+            "id": snowflake(),
+            "name": name,
+            "type": 3,
+            "target_id": message["id"],
+            "resolved": {"messages": {message["id"]: message}},
+        }
         return await self._interact(data, user_id, dm=False)
 
     async def _interact(self, data: dict[str, Any], user_id: int, dm: bool) -> Interaction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
         author = user(user_id, f"user{user_id}")
         payload: dict[str, Any] = {
-            "id": iid, "application_id": str(APP_ID), "type": 2, "token": token,
-            "version": 1, "data": data, "attachment_size_limit": 8 * 1024 * 1024,
-            "app_permissions": "0", "locale": "en-US", "entitlements": [],
+            "id": iid,
+            "application_id": str(APP_ID),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "app_permissions": "0",
+            "locale": "en-US",
+            "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
         }
         if dm:
-            payload.update(user=author, channel={"id": str(CHANNEL_ID + 1), "type": 1},
-                           channel_id=str(CHANNEL_ID + 1), context=1)
+            payload.update(
+                user=author,
+                channel={"id": str(CHANNEL_ID + 1), "type": 1},
+                channel_id=str(CHANNEL_ID + 1),
+                context=1,
+            )
         else:
             payload.update(
-                guild_id=str(GUILD_ID), channel_id=str(CHANNEL_ID), context=0,
-                channel={"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID),
-                         "name": "general", "position": 0, "permission_overwrites": []},
-                member={"user": author, "roles": [], "flags": 0, "joined_at": _now(),
-                        "permissions": "2147483647", "deaf": False, "mute": False},
+                guild_id=str(GUILD_ID),
+                channel_id=str(CHANNEL_ID),
+                context=0,
+                channel={
+                    "id": str(CHANNEL_ID),
+                    "type": 0,
+                    "guild_id": str(GUILD_ID),
+                    "name": "general",
+                    "position": 0,
+                    "permission_overwrites": [],
+                },
+                member={
+                    "user": author,
+                    "roles": [],
+                    "flags": 0,
+                    "joined_at": _now(),
+                    "permissions": "2147483647",
+                    "deaf": False,
+                    "mute": False,
+                },
             )
         interaction = Interaction(iid, token, time.monotonic())
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    def message_payload(self, content: str, author: dict[str, Any], *, guild: bool,
-                        mentions: list[dict[str, Any]] | None = None,
-                        channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    def message_payload(
+        self,
+        content: str,
+        author: dict[str, Any],
+        *,
+        guild: bool,
+        mentions: list[dict[str, Any]] | None = None,
+        channel_id: int = CHANNEL_ID,
+    ) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "id": snowflake(), "channel_id": str(channel_id), "author": author,
-            "content": content, "timestamp": _now(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": mentions or [], "mention_roles": [],
-            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+            "id": snowflake(),
+            "channel_id": str(channel_id),
+            "author": author,
+            "content": content,
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": mentions or [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
             "components": [],
         }
         if guild:
             message["guild_id"] = str(GUILD_ID)
-            message["member"] = {"roles": [], "joined_at": _now(), "deaf": False,
-                                 "mute": False, "flags": 0}
+            message["member"] = {
+                "roles": [],
+                "joined_at": _now(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
         return message
 
-    async def user_message(self, content: str, *, dm: bool, user_id: int = 555,
-                           bot: bool = False, mention_bot: bool = False) -> dict[str, Any]:
+    async def user_message(
+        self,
+        content: str,
+        *,
+        dm: bool,
+        user_id: int = 555,
+        bot: bool = False,
+        mention_bot: bool = False,
+    ) -> dict[str, Any]:
         """A user (or another bot) posts a message in a DM or a server channel."""
         mentions = [BOT_USER] if mention_bot else []
         channel = CHANNEL_ID + 1 if dm else CHANNEL_ID
-        message = self.message_payload(content, user(user_id, f"user{user_id}", bot=bot),
-                                       guild=not dm, mentions=mentions, channel_id=channel)
+        message = self.message_payload(
+            content,
+            user(user_id, f"user{user_id}", bot=bot),
+            guild=not dm,
+            mentions=mentions,
+            channel_id=channel,
+        )
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 
@@ -284,15 +380,24 @@ class FakeDiscord:
             except ValueError:
                 body = raw
         self.requests.append(Recorded(request.method, request.path, body, time.monotonic()))
-        key = f"{request.method} {request.match_info.route.resource.canonical}" \
-            if request.match_info.route.resource else ""
+        key = (
+            f"{request.method} {request.match_info.route.resource.canonical}"
+            if request.match_info.route.resource
+            else ""
+        )
         for pattern, statuses in self.failures.items():
             if statuses and pattern in key:
                 status = statuses.pop(0)
                 if status == 429:
-                    return respond({"message": "You are being rate limited.",
-                                    "retry_after": 0.05, "global": False}, 429,
-                                   {"Via": "1.1 google", "Retry-After": "0.05"})
+                    return respond(
+                        {
+                            "message": "You are being rate limited.",
+                            "retry_after": 0.05,
+                            "global": False,
+                        },
+                        429,
+                        {"Via": "1.1 google", "Retry-After": "0.05"},
+                    )
                 return respond({"message": "Server error", "code": 0}, status)
         return await handler(request)  # type: ignore[no-any-return]
 
@@ -302,11 +407,20 @@ class FakeDiscord:
         return respond(BOT_USER)
 
     async def _application(self, request: web.Request) -> web.Response:
-        return respond({
-            "id": str(APP_ID), "name": "article-bot", "description": "", "icon": None,
-            "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64,
-            "owner": user(999, "owner"), "flags": 0, "interactions_endpoint_url": None,
-        })
+        return respond(
+            {
+                "id": str(APP_ID),
+                "name": "article-bot",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": user(999, "owner"),
+                "flags": 0,
+                "interactions_endpoint_url": None,
+            }
+        )
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         commands = await request.json()
@@ -327,23 +441,33 @@ class FakeDiscord:
         if now - interaction.created > self.deadline:
             return respond({"message": "Unknown interaction", "code": 10062}, 404)
         if interaction.callbacks:
-            return respond({"message": "Interaction has already been acknowledged.",
-                            "code": 40060}, 400)
+            return respond(
+                {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
+            )
         body = await request.json()
         interaction.callbacks.append(body)
         interaction.callback_times.append(now - interaction.created)
         flags = (body.get("data") or {}).get("flags", 0)
-        return respond({
-            "interaction": {"id": interaction.id, "type": 2,
-                            "response_message_loading": body["type"] == 5,
-                            "response_message_ephemeral": bool(flags & 64)},
-            "resource": {"type": body["type"]},
-        })
+        return respond(
+            {
+                "interaction": {
+                    "id": interaction.id,
+                    "type": 2,
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                },
+                "resource": {"type": body["type"]},
+            }
+        )
 
     def _webhook_message(self, body: dict[str, Any]) -> dict[str, Any]:
         message = self.message_payload(body.get("content") or "", BOT_USER, guild=False)
-        message.update(embeds=body.get("embeds") or [], components=body.get("components") or [],
-                       webhook_id=str(APP_ID), application_id=str(APP_ID))
+        message.update(
+            embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            webhook_id=str(APP_ID),
+            application_id=str(APP_ID),
+        )
         return message
 
     async def _edit_original(self, request: web.Request) -> web.Response:
@@ -365,8 +489,9 @@ class FakeDiscord:
     async def _create_message(self, request: web.Request) -> web.Response:
         body = await request.json()
         channel = int(request.match_info["channel"])
-        message = self.message_payload(body.get("content") or "", BOT_USER,
-                                       guild=channel == CHANNEL_ID, channel_id=channel)
+        message = self.message_payload(
+            body.get("content") or "", BOT_USER, guild=channel == CHANNEL_ID, channel_id=channel
+        )
         message.update(embeds=body.get("embeds") or [], components=body.get("components") or [])
         if body.get("message_reference"):
             message["message_reference"] = body["message_reference"]
@@ -377,8 +502,14 @@ class FakeDiscord:
     async def _open_dm(self, request: web.Request) -> web.Response:
         body = await request.json()
         recipient = int(body["recipient_id"])
-        return respond({"id": str(CHANNEL_ID + 2), "type": 1, "last_message_id": None,
-                        "recipients": [user(recipient, f"user{recipient}")]})
+        return respond(
+            {
+                "id": str(CHANNEL_ID + 2),
+                "type": 1,
+                "last_message_id": None,
+                "recipients": [user(recipient, f"user{recipient}")],
+            }
+        )
 
     async def _no_content(self, request: web.Request) -> web.Response:
         return respond(status=204)

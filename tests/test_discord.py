@@ -54,9 +54,7 @@ async def start_bot(settings: Settings, article: Article) -> tuple[ArticleBot, a
 
 
 @pytest.fixture
-async def bot(
-    fake: FakeDiscord, settings: Settings, article: Article
-) -> AsyncIterator[ArticleBot]:
+async def bot(fake: FakeDiscord, settings: Settings, article: Article) -> AsyncIterator[ArticleBot]:
     client, task = await start_bot(settings, article)
     yield client
     await client.close()
@@ -142,8 +140,9 @@ async def test_private_ask_is_ephemeral(fake: FakeDiscord, bot: ArticleBot) -> N
 
 
 async def test_count_and_show_scores(fake: FakeDiscord, bot: ArticleBot) -> None:
-    interaction = await fake.slash("ask", {"question": "Russia U.S. letter response",
-                                           "count": 1, "show_scores": True})
+    interaction = await fake.slash(
+        "ask", {"question": "Russia U.S. letter response", "count": 1, "show_scores": True}
+    )
     await fake.wait_for(lambda: interaction.edits)
     description = embed_of(interaction.edits[0])["description"]
     assert description.count("**Paragraph") == 1
@@ -205,8 +204,7 @@ async def test_own_and_other_bots_messages_are_ignored_so_no_reply_loop(
     assert len(fake.messages) == 1
 
 
-async def test_nothing_in_a_question_or_quote_can_ping(fake: FakeDiscord, bot: ArticleBot
-                                                       ) -> None:
+async def test_nothing_in_a_question_or_quote_can_ping(fake: FakeDiscord, bot: ArticleBot) -> None:
     question = "@everyone <@&456456456456456456> <@123123123123123123> Peskov respond letter?"
     interaction = await fake.slash("ask", {"question": question})
     await fake.wait_for(lambda: interaction.edits)
@@ -222,15 +220,23 @@ async def test_very_long_passage_stays_within_discord_limits(
 ) -> None:
     path = tmp_path / "long.json"
     words = " ".join(f"word{i} *bold* _under_ `code`" for i in range(3000))
-    path.write_text(json.dumps({
-        "title": "T" * 400, "url": "https://example.org/long",
-        "paragraphs": [f"Peskov said the president will decide. {words}. Peskov respond.",
-                       "Short other paragraph about letters."],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "title": "T" * 400,
+                "url": "https://example.org/long",
+                "paragraphs": [
+                    f"Peskov said the president will decide. {words}. Peskov respond.",
+                    "Short other paragraph about letters.",
+                ],
+            }
+        )
+    )
     client, task = await start_bot(settings, load_article(path))
     try:
-        interaction = await fake.slash("ask", {"question": "Peskov president decide respond",
-                                               "count": 5})
+        interaction = await fake.slash(
+            "ask", {"question": "Peskov president decide respond", "count": 5}
+        )
         await fake.wait_for(lambda: interaction.edits)
         edit = interaction.edits[0]
         assert within_limits(edit)
@@ -257,8 +263,7 @@ async def test_cooldown_tells_only_the_asker_when_to_try_again(
     await fake.wait_for(lambda: other.edits)
 
 
-async def test_cooldown_holds_across_dms_and_commands(fake: FakeDiscord, bot: ArticleBot
-                                                      ) -> None:
+async def test_cooldown_holds_across_dms_and_commands(fake: FakeDiscord, bot: ArticleBot) -> None:
     for _ in range(5):
         await fake.user_message(QUESTION, dm=True, user_id=77)
     await fake.wait_for(lambda: len(fake.messages) == 5)
@@ -295,7 +300,9 @@ async def test_429_on_sending_is_retried(fake: FakeDiscord, bot: ArticleBot) -> 
 
 
 async def test_unexpected_error_is_logged_and_the_user_gets_an_apology(
-    fake: FakeDiscord, bot: ArticleBot, monkeypatch: pytest.MonkeyPatch,
+    fake: FakeDiscord,
+    bot: ArticleBot,
+    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert bot.retriever is not None
@@ -345,8 +352,7 @@ async def test_context_menu_asks_the_message_text(fake: FakeDiscord, bot: Articl
     assert "Peskov" in embed_of(interaction.edits[0])["description"]
 
 
-async def test_blank_question_gets_a_hint_not_an_answer(fake: FakeDiscord, bot: ArticleBot
-                                                        ) -> None:
+async def test_blank_question_gets_a_hint_not_an_answer(fake: FakeDiscord, bot: ArticleBot) -> None:
     interaction = await fake.context_menu("Ask the article", "   ")
     await fake.wait_for(lambda: interaction.callbacks)
     assert interaction.callbacks[0]["type"] == 4
@@ -397,7 +403,10 @@ async def test_sync_command_registers_globally_or_in_one_server(
         await fake.wait_for(lambda t=thread: not t.is_alive(), timeout=20)
         assert result.get("value") == 0, result
     assert {c["name"] for c in fake.commands["global"]} == {
-        "ask", "article", "help", "Ask the article"
+        "ask",
+        "article",
+        "help",
+        "Ask the article",
     }
     assert str(GUILD_ID) in fake.commands
     out = capsys.readouterr().out
