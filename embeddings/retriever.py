@@ -33,6 +33,9 @@ DEFAULT_MIN_RELEVANCE = 0.65
 
 COVERAGE_WEIGHT = 0.5
 
+CANDIDATES = 200
+"""Sentence-level scoring is limited to this many paragraphs in long articles."""
+
 Scores = npt.NDArray[np.float32]
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
@@ -43,14 +46,19 @@ class QuestionError(ArticleBotError):
 
 @dataclass(frozen=True)
 class Ranking:
-    """Per-paragraph fused scores plus the sentence scores used for highlights."""
+    """Per-paragraph scores of one question, plus what highlights need.
+
+    Paragraphs outside the candidates score -inf in `scores` and `best_sentence_cosine`.
+    """
 
     scores: Scores  # (n,) fused score per paragraph
-    sentence_scores: Scores  # (m,) cosine + lexical per sentence, for highlights
     paragraph_cosine: Scores  # (n,)
     paragraph_bm25: Scores  # (n,)
     best_sentence_cosine: Scores  # (n,) best sentence cosine per paragraph
-    coverage: float
+    coverage: float  # share of the question's words found in the article
+    sentence_ids: npt.NDArray[np.int64]  # the candidates' sentences, ascending
+    sentence_scores: Scores  # aligned with sentence_ids: cosine + lexical, for highlights
+    query_vector: Vectors
 
     @property
     def relevance(self) -> Scores:
@@ -75,6 +83,15 @@ def fuse(signals: Sequence[npt.NDArray[np.floating]]) -> Scores:
 def group_max(values: Scores, starts: npt.NDArray[np.int64]) -> Scores:
     """Maximum of each consecutive group of `values` beginning at `starts`."""
     return np.asarray(np.maximum.reduceat(values, starts), dtype=np.float32)
+
+
+def _spread(values: Scores, positions: npt.NDArray[np.int64], size: int) -> Scores:
+    """`values` placed at `positions` of a length-`size` array that is -inf elsewhere."""
+    if len(positions) == size:
+        return values
+    out = np.full(size, -np.inf, dtype=np.float32)
+    out[positions] = values
+    return out
 
 
 def top_k(scores: Scores, k: int) -> npt.NDArray[np.int64]:
@@ -117,28 +134,53 @@ class Retriever:
         self.embedder = embedder
         self.min_relevance = min_relevance
         self._starts = index.sentence_starts
+        self._ends = np.append(self._starts[1:], len(index.sentence_spans))
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:
-        """Score every paragraph and sentence for an already cleaned question."""
+        """Score the paragraphs for an already cleaned question.
+
+        Paragraph-level signals are computed for all paragraphs; sentence-level ones
+        only for the `CANDIDATES` best by the paragraph-level signals (all of them in
+        any article shorter than that).
+        """
         index = self.index
         if query_vector is None:
             query_vector = self.embedder.encode_query(question)
         tokens = tokenize(question)
         paragraph_cos = index.paragraph_vectors @ query_vector
-        sentence_cos = index.sentence_vectors @ query_vector
-        sentence_bm25 = index.sentence_bm25.scores(tokens)
         paragraph_bm25 = index.paragraph_bm25.scores(tokens)
-        best_cos = group_max(sentence_cos, self._starts)
-        scores = fuse(
-            [paragraph_cos, best_cos, paragraph_bm25, group_max(sentence_bm25, self._starts)]
+        n = len(paragraph_cos)
+        if n > CANDIDATES:
+            candidates = np.sort(top_k(fuse([paragraph_cos, paragraph_bm25]), CANDIDATES))
+            lengths = self._ends[candidates] - self._starts[candidates]
+            group_starts = np.cumsum(lengths) - lengths
+            sentence_ids = np.repeat(self._starts[candidates] - group_starts, lengths) + np.arange(
+                int(lengths.sum())
+            )
+            sentence_cos = index.sentence_vectors[sentence_ids] @ query_vector
+        else:
+            candidates, group_starts = np.arange(n), self._starts
+            sentence_ids = np.arange(len(index.sentence_spans))
+            sentence_cos = index.sentence_vectors @ query_vector
+        sentence_bm25 = index.sentence_bm25.scores(tokens)[sentence_ids]
+        best_cos = group_max(sentence_cos, group_starts)
+        fused = fuse(
+            [
+                paragraph_cos[candidates],
+                best_cos,
+                paragraph_bm25[candidates],
+                group_max(sentence_bm25, group_starts),
+            ]
         )
         return Ranking(
-            scores=scores,
-            sentence_scores=zscore(sentence_cos) + zscore(sentence_bm25),
+            scores=_spread(fused, candidates, n),
             paragraph_cosine=paragraph_cos,
             paragraph_bm25=paragraph_bm25,
-            best_sentence_cosine=best_cos,
+            best_sentence_cosine=_spread(best_cos, candidates, n),
             coverage=index.paragraph_bm25.coverage(tokens),
+            sentence_ids=sentence_ids,
+            sentence_scores=zscore(sentence_cos) + zscore(sentence_bm25),
+            query_vector=query_vector,
         )
 
     def answer(self, question: str, top_k_passages: int = 3) -> Answer:
@@ -167,13 +209,13 @@ class Retriever:
 
     def highlight(self, paragraph: int, ranking: Ranking) -> str:
         """The sentence of a paragraph (0-based) that best matches the question."""
-        start = int(self._starts[paragraph])
-        end = (
-            int(self._starts[paragraph + 1])
-            if paragraph + 1 < len(self._starts)
-            else len(self.index.sentence_spans)
-        )
-        return self.index.sentence_text(start + int(np.argmax(ranking.sentence_scores[start:end])))
+        start, end = int(self._starts[paragraph]), int(self._ends[paragraph])
+        at = int(np.searchsorted(ranking.sentence_ids, start))
+        if at < len(ranking.sentence_ids) and ranking.sentence_ids[at] == start:
+            scores = ranking.sentence_scores[at : at + end - start]
+        else:  # not a candidate: judge its sentences by meaning alone
+            scores = self.index.sentence_vectors[start:end] @ ranking.query_vector
+        return self.index.sentence_text(start + int(np.argmax(scores)))
 
     def _passage(self, paragraph: int, ranking: Ranking) -> Passage:
         return Passage(
