@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot.fetch import fetch_article, is_url
 from bot.settings import Settings
 from embeddings.article import Article, bundled_article_path, load_article
 from embeddings.embedder import Embedder, load_embedder
@@ -24,9 +26,14 @@ class Ready:
     seconds: float
 
 
-def open_article(spec: str | None) -> Article:
-    """Load the article a setting names; the bundled one when it names none."""
-    return load_article(spec if spec else bundled_article_path())
+def open_article(spec: str | None, cache_dir: Path | None = None, refresh: bool = False) -> Article:
+    """Load the article a setting names: a URL (fetched once, then cached), a file, or,
+    when it names none, the bundled article."""
+    if not spec:
+        return load_article(bundled_article_path())
+    if is_url(spec):
+        return fetch_article(spec, cache_dir, refresh=refresh)
+    return load_article(Path(spec).expanduser())
 
 
 def prepare(
@@ -38,7 +45,7 @@ def prepare(
 ) -> Ready:
     """Load the article, the model and the index (slow: run it off any event loop)."""
     started = time.perf_counter()
-    article = open_article(settings.article)
+    article = open_article(settings.article, settings.cache_dir, refresh)
     if embedder is None:
         embedder = load_embedder(settings.embedding_model)
     loaded = load_index(

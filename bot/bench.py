@@ -149,7 +149,7 @@ def startup(settings: Settings, runs: int) -> Figures:
         "from sentence_transformers import SentenceTransformer\n"
         f"m = SentenceTransformer({target!r}, device='cpu')\nm.encode({question})"
     )
-    article = open_article(settings.article)
+    article = open_article(settings.article, settings.cache_dir)
     baseline_code = bare_code + (
         "\nfrom sentence_transformers import util\n"
         f"c = m.encode({list(article.paragraphs)!r}, convert_to_tensor=True)\n"

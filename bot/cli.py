@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     # SUPPRESS: an option given before the command is not reset by the subcommand's parser.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    common.add_argument("--article", metavar="PATH", help="article file (default: bundled)")
+    common.add_argument("--article", metavar="PATH|URL", help="article file or web page")
     common.add_argument("--model", metavar="NAME", help="sentence-transformers model or path")
     common.add_argument("--top-k", type=_positive, metavar="N", help="passages to quote (1-10)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     repl.set_defaults(handler=cmd_repl)
 
     index = sub.add_parser("index", parents=[common], help="build or refresh the cached index")
-    index.add_argument("--refresh", action="store_true", help="rebuild even if cached")
+    index.add_argument("--refresh", action="store_true", help="fetch and rebuild even if cached")
     index.set_defaults(handler=cmd_index)
 
     evaluate = sub.add_parser("eval", parents=[common], help="measure retrieval quality")

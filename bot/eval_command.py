@@ -24,7 +24,7 @@ def run_eval(path: Path, settings: Settings, compare: bool, limit: int | None) -
         runs, title = _squad_runs(path, settings, limit)
         cross = True
     elif name.endswith(".jsonl"):
-        article = open_article(settings.article)
+        article = open_article(settings.article, settings.cache_dir)
         cases = read_question_file(path, len(article.paragraphs))
         ready = prepare(settings)
         runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False

@@ -61,7 +61,7 @@ def bundled_article_path() -> Path:
 
 
 def load_article(path: str | Path) -> Article:
-    """Load an article from a `.json` file or a plain-text / Markdown file.
+    """Load an article from a `.json`, `.html` or plain-text / Markdown file.
 
     Raises `ArticleError` naming the file when it is missing, unreadable or malformed.
     """
@@ -78,8 +78,13 @@ def load_article(path: str | Path) -> Article:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ArticleError(f"{path}: not UTF-8 text") from None
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         return parse_json_article(text, source=str(path))
+    if suffix in (".html", ".htm"):
+        from embeddings.html import parse_html_article
+
+        return parse_html_article(text, source=str(path))
     return parse_text_article(text, source=str(path))
 
 
@@ -132,13 +137,35 @@ def parse_text_article(text: str, source: str = "<text>") -> Article:
             continue
         if block.lower().startswith("related article:"):
             continue
-        if body and _is_broken(body[-1], block):
-            body[-1] = f"{body[-1]} {block}"
-        else:
-            body.append(block)
+        body.append(block)
+    body = join_broken(body)
     if not body:
         raise ArticleError(f"{source}: the article has no body paragraphs")
     return Article(title=title, paragraphs=tuple(body), url=url, published=published)
+
+
+def join_broken(paragraphs: list[str]) -> list[str]:
+    """Join each paragraph that continues a sentence the one before it left unfinished."""
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        if joined and _is_broken(joined[-1], paragraph):
+            joined[-1] = f"{joined[-1]} {paragraph}"
+        else:
+            joined.append(paragraph)
+    return joined
+
+
+def article_to_json(article: Article) -> str:
+    """The JSON article format (what `parse_json_article` reads)."""
+    return json.dumps(
+        {
+            "title": article.title,
+            "url": article.url,
+            "published": article.published.isoformat() if article.published else None,
+            "paragraphs": list(article.paragraphs),
+        },
+        ensure_ascii=False,
+    )
 
 
 def _clean(block: str) -> str:

@@ -47,6 +47,15 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     yield Settings(_env_file=None, cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
 
 
+@pytest.fixture
+def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
+    """Make the CLI use a fake embedder and a temporary cache."""
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("bot.answerer.load_embedder", lambda name: embedder)
+    monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
+    return embedder
+
+
 @pytest.fixture(scope="session")
 def real_embedder() -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""

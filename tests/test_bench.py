@@ -26,9 +26,21 @@ def test_bench_parts_measure_and_format(article: Article) -> None:
     small = scale(300, dim=16)
     assert small["paragraphs"] == 300 and small["load_s"] > 0
     assert small["search_ms"]["p50"] > 0
-    startup = {"help_s": 0.3, "first_answer_s": 5.0, "bare_model_s": 4.5,
-               "semantic_search_cold_s": 4.6, "peak_rss_mb": 500.0,
-               "first_answer_vs_bare_model": 1.11}
-    table = format_table({"machine": "test", "startup": startup, "index_build": built,
-                          "latency": warm, "scale": [small]})
+    startup = {
+        "help_s": 0.3,
+        "first_answer_s": 5.0,
+        "bare_model_s": 4.5,
+        "semantic_search_cold_s": 4.6,
+        "peak_rss_mb": 500.0,
+        "first_answer_vs_bare_model": 1.11,
+    }
+    table = format_table(
+        {
+            "machine": "test",
+            "startup": startup,
+            "index_build": built,
+            "latency": warm,
+            "scale": [small],
+        }
+    )
     assert "1.11x" in table and "300" in table

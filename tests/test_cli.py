@@ -17,15 +17,6 @@ from tests.fakes import FakeEmbedder
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
-    """Make the CLI use a fake embedder and a temporary cache."""
-    embedder = FakeEmbedder()
-    monkeypatch.setattr("bot.answerer.load_embedder", lambda name: embedder)
-    monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
-    return embedder
-
-
 def _json_lines(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_env_example_lists_every_setting_and_parses(settings: Settings, tmp_path: Path) -> None:
     example = (ROOT / ".env.example").read_text()
-    names = {line.split("=", 1)[0] for line in example.splitlines()
-             if line and not line.startswith("#")}
+    names = {
+        line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")
+    }
     assert names == {name.upper() for name in Settings.model_fields}
     env = tmp_path / "example.env"
     env.write_text(example)
@@ -34,9 +35,7 @@ def test_values_come_from_the_environment(
     assert loaded.embedding_model == "sentence-transformers/all-mpnet-base-v2"
 
 
-def test_dotenv_file_in_the_working_directory_is_read(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_dotenv_file_in_the_working_directory_is_read(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TOP_K=7\nDISCORD_TOKEN=abc.def\n")
     loaded = load_settings()
     assert loaded.top_k == 7
@@ -51,8 +50,14 @@ def test_flags_override_settings(settings: Settings, monkeypatch: pytest.MonkeyP
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TOP_K", "0"), ("TOP_K", "many"), ("MIN_RELEVANCE", "high"), ("DEV_GUILD_ID", "-4"),
-     ("COOLDOWN_SECONDS", "0"), ("LOG_LEVEL", "LOUD")],
+    [
+        ("TOP_K", "0"),
+        ("TOP_K", "many"),
+        ("MIN_RELEVANCE", "high"),
+        ("DEV_GUILD_ID", "-4"),
+        ("COOLDOWN_SECONDS", "0"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
 )
 def test_invalid_value_names_the_setting(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, name: str, value: str

@@ -1,0 +1,163 @@
+"""Articles from web pages, saved HTML and Markdown, against a local HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.fetch import fetch_article
+from embeddings.article import load_article
+from embeddings.errors import ArticleError
+
+PAGE = (Path(__file__).parent / "data" / "news_page.html").read_bytes()
+CANONICAL = "https://news.example.org/2024/03/05/harbour-seals-return"
+PARAGRAPHS = (
+    "Harbour seals have returned to the Thames in numbers not seen for decades, a survey "
+    "published on Tuesday found.",
+    "The count, carried out by volunteers over two weeks, recorded 797 seals between "
+    "Teddington and the estuary, up from 450 five years ago.",
+    "Scientists credit cleaner water and a ban on certain fishing nets for the recovery.",
+    "The survey team said the seals were counted from boats and from the riverbank at low tide.",
+    '"It is a remarkable turnaround for a river once declared biologically dead," said '
+    "Dr. Amy Lee, who led the survey.",
+)
+NAV_ONLY = b"""<html><head><title>Index</title></head><body><nav><a href="/a">A</a>
+<a href="/b">B</a></nav><footer>(c) 2024</footer></body></html>"""
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        _Handler.hits[self.path] = _Handler.hits.get(self.path, 0) + 1
+        routes = {
+            "/news": (200, "text/html; charset=utf-8", PAGE),
+            "/nav": (200, "text/html", NAV_ONLY),
+            "/pdf": (200, "application/pdf", b"%PDF-1.4"),
+            "/huge": (200, "text/html", b"<p>" + b"a " * (3 * 1024 * 1024) + b"</p>"),
+        }
+        if self.path == "/slow":
+            time.sleep(1.5)
+            routes["/slow"] = (200, "text/html", PAGE)
+        route = self.path.split("?", 1)[0]
+        status, kind, body = routes.get(route, (404, "text/html", b"not found"))
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_web_page_gives_title_date_canonical_link_and_exact_paragraphs(
+    server: str, tmp_path: Path
+) -> None:
+    article = fetch_article(f"{server}/news", tmp_path)
+    assert article.title == "Harbour Seals Return to the Thames"
+    assert article.published == date(2024, 3, 5)
+    assert article.url == CANONICAL
+    assert article.paragraphs == PARAGRAPHS
+
+
+def test_fetched_article_is_cached_and_refreshed_on_request(server: str, tmp_path: Path) -> None:
+    url = f"{server}/news?cache-test"
+    first = fetch_article(url, tmp_path)
+    hits = _Handler.hits["/news?cache-test"]
+    assert fetch_article(url, tmp_path) == first
+    assert _Handler.hits["/news?cache-test"] == hits
+    assert fetch_article(url, tmp_path, refresh=True) == first
+    assert _Handler.hits["/news?cache-test"] == hits + 1
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing", "HTTP 404"),
+        ("/nav", "no article found"),
+        ("/pdf", "not a web page"),
+        ("/huge", "larger than 1 MB"),
+    ],
+)
+def test_fetch_errors_are_one_clear_line(
+    server: str, tmp_path: Path, path: str, message: str
+) -> None:
+    with pytest.raises(ArticleError) as caught:
+        fetch_article(f"{server}{path}", tmp_path, max_bytes=1024 * 1024)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{server}{path}:")
+    assert "\n" not in str(caught.value)
+
+
+def test_slow_page_times_out(server: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(ArticleError, match="no answer within 0.3 s"):
+        fetch_article(f"{server}/slow", tmp_path, timeout=0.3)
+    assert time.monotonic() - started < 1.4
+
+
+def test_unreachable_host_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArticleError, match="cannot fetch"):
+        fetch_article("http://127.0.0.1:9/", tmp_path, timeout=1)
+
+
+def test_saved_html_file_is_read_the_same_way(tmp_path: Path) -> None:
+    path = tmp_path / "saved.html"
+    path.write_bytes(PAGE)
+    article = load_article(path)
+    assert article.paragraphs == PARAGRAPHS and article.url == CANONICAL
+
+
+def test_markdown_article_with_tags_and_a_broken_paragraph(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(
+        "# Seals Are Back\n\nSeals <em>returned</em> to the\n\nriver this year.\n\n"
+        "Source: https://example.org/seals\n"
+    )
+    article = load_article(path)
+    assert article.title == "Seals Are Back"
+    assert article.paragraphs == ("Seals returned to the river this year.",)
+    assert article.url == "https://example.org/seals"
+
+
+def test_ask_about_a_web_page_quotes_it_with_its_canonical_link(
+    server: str, fake_model: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    assert (
+        main(["ask", "--json", "--article", f"{server}/news", "How many seals were counted?"]) == 0
+    )
+    row = json.loads(capsys.readouterr().out)
+    assert row["article"]["url"] == CANONICAL
+    assert row["passages"][0]["text"] in PARAGRAPHS
+
+
+def test_unreachable_article_url_exits_2(
+    fake_model: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    assert main(["ask", "--article", "http://127.0.0.1:9/x", "q"]) == 2
+    assert "cannot fetch" in capsys.readouterr().err
