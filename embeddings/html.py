@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from embeddings.article import Article, join_broken
 from embeddings.errors import ArticleError
@@ -19,7 +20,7 @@ def parse_html_article(
     """
     import trafilatura
 
-    document = trafilatura.bare_extraction(
+    document: Any = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,

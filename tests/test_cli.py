@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.settings import Settings
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]

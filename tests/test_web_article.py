@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -33,9 +34,9 @@ NAV_ONLY = b"""<html><head><title>Index</title></head><body><nav><a href="/a">A<
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    hits: dict[str, int] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         _Handler.hits[self.path] = _Handler.hits.get(self.path, 0) + 1
         routes = {
             "/news": (200, "text/html; charset=utf-8", PAGE),
@@ -112,7 +113,7 @@ def test_fetch_errors_are_one_clear_line(
 
 def test_slow_page_times_out(server: str, tmp_path: Path) -> None:
     started = time.monotonic()
-    with pytest.raises(ArticleError, match="no answer within 0.3 s"):
+    with pytest.raises(ArticleError, match=r"no answer within 0\.3 s"):
         fetch_article(f"{server}/slow", tmp_path, timeout=0.3)
     assert time.monotonic() - started < 1.4
 
