@@ -9,6 +9,7 @@ loop only ever waits on the network.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -71,6 +72,11 @@ class ArticleBot(discord.Client):
             ready = await asyncio.to_thread(prepare, self.settings)
             self.retriever = ready.retriever
         if self.retriever is not None:
+            # The first question in a new thread pays for the model's per-thread set-up,
+            # holding the GIL for up to ~0.2 s: pay it now, not during a user's question.
+            await self.answer("warm up the answering thread", 1)
+            gc.collect()
+            gc.freeze()  # the model's objects are permanent: keep them out of GC passes
             article = self.retriever.index.article
             log.info("article ready: %r (%d paragraphs)", article.title, len(article.paragraphs))
         if self._load_article and self.settings.dev_guild_id:

@@ -15,7 +15,10 @@ import pytest
 from bot.settings import Settings
 from embeddings.article import Article, bundled_article_path, load_article
 from embeddings.embedder import SentenceTransformerEmbedder, load_embedder
+from tests import stats
 from tests.fakes import FakeEmbedder
+
+pytest_plugins = ["tests.discord_harness"]
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -60,3 +63,12 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
 def real_embedder() -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
     return load_embedder()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many examples the property tests tried and what the load tests measured."""
+    if stats.examples:
+        tried = ", ".join(f"{name} {count}" for name, count in sorted(stats.examples.items()))
+        terminalreporter.write_line(f"property examples tried: {tried}")
+    for name, value in sorted(stats.figures.items()):
+        terminalreporter.write_line(f"measured {name}: {value}")

@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,46 +18,10 @@ from bot.discord_bot import APOLOGY, ArticleBot
 from bot.discord_format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, NOT_FOUND
 from bot.settings import Settings
 from embeddings.article import Article, load_article
-from embeddings.index import build_index
-from embeddings.retriever import Retriever
+from tests.discord_harness import make_retriever, start_bot
 from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
-from tests.fakes import FakeEmbedder
 
 QUESTION = "When will the president decide to respond to the letter, says Peskov?"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord(deadline=3.0)
-    await server.start()
-    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    discord.http.Route.BASE = server.api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
-    yield server
-    discord.http.Route.BASE = base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-    await server.stop()
-
-
-def make_retriever(article: Article) -> Retriever:
-    embedder = FakeEmbedder()
-    return Retriever(build_index(article, embedder), embedder)
-
-
-async def start_bot(settings: Settings, article: Article) -> tuple[ArticleBot, asyncio.Task[None]]:
-    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
-    await bot.login(TOKEN)
-    task = asyncio.create_task(bot.connect())
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
-    return bot, task
-
-
-@pytest.fixture
-async def bot(fake: FakeDiscord, settings: Settings, article: Article) -> AsyncIterator[ArticleBot]:
-    client, task = await start_bot(settings, article)
-    yield client
-    await client.close()
-    task.cancel()
 
 
 def embed_of(body: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from bot.discord_format import (
 )
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
+from tests import stats
 
 texts = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=3000
@@ -80,6 +81,7 @@ def _no_pings(text: str) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(answers(), st.booleans())
 def test_any_answer_fits_discord_limits_and_cannot_ping(answer: Answer, scores: bool) -> None:
+    stats.examples["discord formatter"] += 1
     reply = answer_reply(answer, show_scores=scores)
     embed = reply.embed
     assert len(embed.title or "") <= TITLE_LIMIT
