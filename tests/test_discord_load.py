@@ -1,4 +1,4 @@
-"""Faults and load through the fake Discord: the bot logs, tells users where it can, keeps serving."""
+"""Faults and load through the fake Discord: the bot logs, tells users, and keeps serving."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ async def test_load_200_questions_in_a_second_from_50_users(
                 await asyncio.sleep(max(0.0, started + (i + 1) / 200 - time.perf_counter()))
             spread = time.perf_counter() - started
             await fake.wait_for(
-                lambda: all(i.edits or i.callbacks and i.callbacks[0]["type"] == 4 for i in sent),
+                lambda: all(i.edits or (i.callbacks and i.callbacks[0]["type"] == 4) for i in sent),
                 timeout=60,
             )
             done = time.perf_counter() - started
