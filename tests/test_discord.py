@@ -386,3 +386,16 @@ async def test_rejected_token_is_one_clear_error(fake: FakeDiscord, settings: Se
     error = result.get("error")
     assert isinstance(error, SettingsError)
     assert "rejected DISCORD_TOKEN" in str(error) and "wrong" not in str(error)
+
+
+async def test_token_never_reaches_the_logs_even_at_debug_level(
+    fake: FakeDiscord, settings: Settings, article: Article, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        client, task = await start_bot(settings, article)
+        interaction = await fake.slash("ask", {"question": QUESTION})
+        await fake.wait_for(lambda: interaction.edits)
+        await client.close()
+        task.cancel()
+    assert "IDENTIFY" in caplog.text or "identif" in caplog.text.lower()
+    assert TOKEN not in caplog.text

@@ -147,3 +147,23 @@ def test_any_question_gets_an_answer_or_a_decline(question: str) -> None:
     answer = _retriever().answer(question, 3)
     assert answer.answered == bool(answer.passages)
     assert len(answer.question) <= max(MAX_QUESTION_CHARS, len(question))
+
+
+def test_long_articles_score_sentences_of_the_best_candidates_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    topics = ["cats purr", "dogs bark", "parrots talk", "fish swim", "owls hoot", "bees buzz"]
+    paragraphs = tuple(
+        f"Story {i} about {topics[i % 6]}. It has a second sentence number {i}." for i in range(60)
+    )
+    embedder = FakeEmbedder()
+    retriever = Retriever(build_index(Article("Many", paragraphs), embedder), embedder, -10.0)
+    full = retriever.rank("Why do owls hoot at night? Story 40")
+    monkeypatch.setattr("embeddings.retriever.CANDIDATES", 8)
+    narrow = retriever.rank("Why do owls hoot at night? Story 40")
+    assert int(np.argmax(narrow.scores)) == int(np.argmax(full.scores))
+    assert np.isinf(narrow.scores).sum() == 60 - 8
+    assert len(narrow.sentence_ids) == 16
+    outside = int(np.flatnonzero(np.isinf(narrow.scores))[0])
+    assert retriever.highlight(outside, narrow).startswith(f"Story {outside} about")
+    assert retriever.select(narrow, 3)[0] == int(np.argmax(full.scores))
