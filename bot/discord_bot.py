@@ -134,9 +134,7 @@ class ArticleBot(discord.Client):
         if retry_after is not None:
             await self._tell_cooldown(message, retry_after, in_dm)
             return
-        async with message.channel.typing():
-            answer = await self.answer(question)
-        await send(reply=answer_reply(answer))
+        await send(reply=answer_reply(await self.answer(question)))
 
     async def _tell_cooldown(self, message: discord.Message, retry_after: float, dm: bool) -> None:
         """Tell only the asker: in the DM, else privately, else with a reaction."""

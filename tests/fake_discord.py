@@ -116,7 +116,6 @@ class FakeDiscord:
         )
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
-        app.router.add_post(f"{api}/channels/{{channel}}/typing", self._no_content)
         app.router.add_put(
             f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me",
             self._no_content,
