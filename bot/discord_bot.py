@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -102,13 +103,14 @@ class ArticleBot(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         """Answer direct messages, and mentions of the bot in server channels."""
-        if message.author.bot or self.user is None:
+        me = self.user
+        if me is None or message.author.bot or message.author.id == me.id:
             return
         # Not `message.guild is None`: a message from a server not in the cache has no guild.
         in_dm = isinstance(message.channel, discord.DMChannel)
-        if not in_dm and not any(u.id == self.user.id for u in message.mentions):
+        if not in_dm and not _mentions(message, me.id):
             return
-        question = message.content if in_dm else strip_mentions(message.content, self.user.id)
+        question = message.content if in_dm else strip_mentions(message.content, me.id)
         try:
             await self._answer_message(message, question, in_dm)
         except Exception:
@@ -157,6 +159,13 @@ class ArticleBot(discord.Client):
             await _quietly(interaction.followup.send(APOLOGY, ephemeral=True))
         else:
             await _quietly(interaction.response.send_message(APOLOGY, ephemeral=True))
+
+
+def _mentions(message: discord.Message, user_id: int) -> bool:
+    """Whether a message mentions the user directly (not through @everyone or a role)."""
+    return any(u.id == user_id for u in message.mentions) or bool(
+        re.search(rf"<@!?{user_id}>", message.content)
+    )
 
 
 async def _quietly(call: Any) -> None:

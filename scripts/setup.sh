@@ -8,7 +8,10 @@ if [ ! -x .venv/bin/python ]; then
   echo "Creating .venv ..." >&2
   "$python" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)"
+digest=$(.venv/bin/python -c 'import hashlib, sys
+print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest()[:16])' \
+  pyproject.toml scripts/setup.sh)
+stamp=".venv/.installed-$digest"
 if [ ! -f "$stamp" ]; then
   echo "Installing article-bot and its dependencies into .venv ..." >&2
   .venv/bin/python -m pip install --quiet --upgrade pip

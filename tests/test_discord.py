@@ -399,3 +399,17 @@ async def test_token_never_reaches_the_logs_even_at_debug_level(
         task.cancel()
     assert "IDENTIFY" in caplog.text or "identif" in caplog.text.lower()
     assert TOKEN not in caplog.text
+
+
+async def test_mention_in_the_text_alone_is_enough(fake: FakeDiscord, bot: ArticleBot) -> None:
+    await fake.user_message(f"<@!{BOT_ID}> {QUESTION}", dm=False, mention_bot=False)
+    sent = await fake.wait_for(lambda: fake.messages)
+    assert "message_reference" in sent[0]["request"]
+
+
+async def test_own_messages_are_ignored_even_without_the_bot_flag(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    await fake.user_message(QUESTION, dm=True, user_id=BOT_ID)
+    await asyncio.sleep(0.3)
+    assert fake.messages == []
