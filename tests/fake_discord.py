@@ -92,6 +92,7 @@ class FakeDiscord:
         self.messages: list[dict[str, Any]] = []  # messages the bot created
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope -> registered commands
         self.identifies = 0
+        self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.failures: dict[str, list[int]] = {}  # route key -> statuses to answer first
         self._sockets: list[web.WebSocketResponse] = []
@@ -180,6 +181,7 @@ class FakeDiscord:
                     await self._send(ws, {"op": 11})
                 elif op == 2:
                     self.identifies += 1
+                    self.identify_payloads.append(payload["d"])
                     if payload["d"].get("token") != TOKEN:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break

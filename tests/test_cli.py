@@ -6,11 +6,13 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.settings import Settings
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,3 +172,37 @@ def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
     assert first["answered"] is True
     assert first["passages"][0]["paragraph"] == 4  # type: ignore[index]
     assert second["answered"] is False and second["passages"] == []
+
+
+def test_run_without_a_token_names_it_and_exits_2(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "DISCORD_TOKEN" in err and ".env.example" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_no_command_without_a_token_starts_the_prompt(
+    fake_model: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("builtins.input", _inputs(["Who is Ned Price?", "quit"]))
+    assert main([]) == 0
+    captured = capsys.readouterr()
+    assert "DISCORD_TOKEN" in captured.err
+    assert "Ask about: Source: Russia Says" in captured.out
+    assert "[paragraph" in captured.out
+
+
+def _inputs(lines: list[str]) -> Callable[[str], str]:
+    answers = iter(lines)
+
+    def fake_input(prompt: str = "") -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    return fake_input

@@ -76,6 +76,13 @@ async def test_without_dev_guild_nothing_is_registered_at_start(
     assert fake.identifies == 1
 
 
+async def test_no_privileged_intents_are_asked_for(fake: FakeDiscord, bot: ArticleBot) -> None:
+    intents = fake.identify_payloads[0]["intents"]
+    privileged = discord.Intents(members=True, presences=True, message_content=True).value
+    assert intents & privileged == 0
+    assert intents & discord.Intents(dm_messages=True, guild_messages=True).value
+
+
 @pytest.mark.parametrize("dm", [False, True])
 async def test_ask_defers_then_edits_in_the_quoted_answer_and_link(
     fake: FakeDiscord, bot: ArticleBot, dm: bool
