@@ -472,19 +472,18 @@ class FakeDiscord:
         return message
 
     async def _edit_original(self, request: web.Request) -> web.Response:
-        interaction = self.interactions.get(request.match_info["token"])
-        if interaction is None:
-            return respond({"message": "Unknown Webhook", "code": 10015}, 404)
-        body = await request.json()
-        interaction.edits.append(body)
-        return respond(self._webhook_message(body))
+        return await self._webhook(request, "edits")
 
     async def _followup(self, request: web.Request) -> web.Response:
+        return await self._webhook(request, "followups")
+
+    async def _webhook(self, request: web.Request, kind: str) -> web.Response:
+        """Record an edit of the original response or a follow-up message."""
         interaction = self.interactions.get(request.match_info["token"])
         if interaction is None:
             return respond({"message": "Unknown Webhook", "code": 10015}, 404)
         body = await request.json()
-        interaction.followups.append(body)
+        getattr(interaction, kind).append(body)
         return respond(self._webhook_message(body))
 
     async def _create_message(self, request: web.Request) -> web.Response:

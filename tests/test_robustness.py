@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,16 @@ questions = st.one_of(
 )
 
 
+def _article_or_clear_error(parse: Callable[..., Article], text: str, source: str) -> None:
+    """`parse` gives a usable article, or an `ArticleError` of one line naming `source`."""
+    try:
+        article = parse(text, source=source)
+    except ArticleError as exc:
+        assert str(exc).startswith(f"{source}: ") and "\n" not in str(exc)
+    else:
+        assert _valid(article)
+
+
 def _valid(article: Article) -> bool:
     return (
         bool(article.title)
@@ -66,12 +78,7 @@ def _valid(article: Article) -> bool:
 @given(st.text(max_size=2000))
 def test_any_text_gives_an_article_or_a_clear_error(text: str) -> None:
     stats.examples["loader: text"] += 1
-    try:
-        article = parse_text_article(text, source="t.txt")
-    except ArticleError as exc:
-        assert str(exc).startswith("t.txt: ") and "\n" not in str(exc)
-    else:
-        assert _valid(article)
+    _article_or_clear_error(parse_text_article, text, "t.txt")
 
 
 @settings(max_examples=300, deadline=None)
@@ -89,17 +96,12 @@ def test_any_text_gives_an_article_or_a_clear_error(text: str) -> None:
                 )
             ),
             max_leaves=12,
-        ).map(lambda v: __import__("json").dumps(v)),
+        ).map(json.dumps),
     )
 )
 def test_any_json_gives_an_article_or_a_clear_error(text: str) -> None:
     stats.examples["loader: json"] += 1
-    try:
-        article = parse_json_article(text, source="a.json")
-    except ArticleError as exc:
-        assert str(exc).startswith("a.json: ") and "\n" not in str(exc)
-    else:
-        assert _valid(article)
+    _article_or_clear_error(parse_json_article, text, "a.json")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,12 +129,7 @@ def test_any_json_gives_an_article_or_a_clear_error(text: str) -> None:
 )
 def test_any_html_gives_an_article_or_a_clear_error(html: str) -> None:
     stats.examples["loader: html"] += 1
-    try:
-        article = parse_html_article(html, source="p.html")
-    except ArticleError as exc:
-        assert str(exc).startswith("p.html: ")
-    else:
-        assert _valid(article)
+    _article_or_clear_error(parse_html_article, html, "p.html")
 
 
 @pytest.fixture(scope="module")
