@@ -39,7 +39,7 @@ With no command: the Discord bot when DISCORD_TOKEN is set, else the question pr
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
-def _positive(text: str) -> int:
+def _top_k(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--article", metavar="PATH|URL", help="article file or web page")
     common.add_argument("--model", metavar="NAME", help="sentence-transformers model or path")
-    common.add_argument("--top-k", type=_positive, metavar="N", help="passages to quote (1-10)")
+    common.add_argument("--top-k", type=_top_k, metavar="N", help="passages to quote (1-10)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
 
     parser = argparse.ArgumentParser(
@@ -171,6 +171,7 @@ def _prepare(settings: Settings, **kwargs: Any) -> Ready:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each question given, or each line of stdin for `-`."""
+    from bot.text_output import format_answer
     from embeddings.retriever import QuestionError, clean_question
 
     from_stdin = args.questions == ["-"]
@@ -185,15 +186,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
     ready = _prepare(settings)
     questions = _stdin_questions() if from_stdin else iter(args.questions)
-    out = sys.stdout
+    out, bold = sys.stdout, _is_tty(sys.stdout)
     for question in questions:
         answer = ready.retriever.answer(question, settings.top_k)
         if args.json:
             out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
         else:
-            from bot.text_output import format_answer
-
-            out.write(f"Q: {answer.question}\n{format_answer(answer, _is_tty(out))}\n\n")
+            out.write(f"Q: {answer.question}\n{format_answer(answer, bold)}\n\n")
         out.flush()
     return 0
 
