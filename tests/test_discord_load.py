@@ -199,3 +199,48 @@ async def test_memory_is_stable_over_2000_questions(
     finally:
         await bot.close()
         task.cancel()
+
+
+@pytest.mark.model
+async def test_python_m_bot_run_answers_slash_dm_and_mention(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The real entry point in its own process, pointed at the fake as an outside tester would."""
+    import os
+    import signal
+    import sys
+
+    from tests.fake_discord import BOT_ID, TOKEN
+
+    code = (
+        "import discord, yarl\n"
+        f"discord.http.Route.BASE = {fake.api_base!r}\n"
+        f"discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL({fake.gateway_url!r})\n"
+        "from bot.cli import main\n"
+        "raise SystemExit(main(['run']))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("ARTICLE", "DEV_GUILD_ID")}
+    env.update(DISCORD_TOKEN=TOKEN, CACHE_DIR=str(tmp_path), HF_HUB_OFFLINE="1")
+    log_path = tmp_path / "bot.log"
+    with log_path.open("w") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, env=env, cwd=tmp_path, stdout=log_file,
+            stderr=log_file,
+        )
+        try:
+            await fake.wait_for(lambda: fake.identifies, timeout=120)
+            await asyncio.sleep(0.2)
+            interaction = await fake.slash("ask", {"question": QUESTION})
+            await fake.wait_for(lambda: interaction.edits, timeout=30)
+            assert "Peskov" in interaction.edits[0]["embeds"][0]["description"]
+            await fake.user_message("Who is Ned Price?", dm=True)
+            await fake.user_message(f"<@{BOT_ID}> What did the embassy say about sanctions?",
+                                    dm=False, mention_bot=True)
+            await fake.wait_for(lambda: len(fake.messages) >= 2, timeout=30)
+        finally:
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.wait(), 30)
+    log = log_path.read_text()
+    assert "article ready: 'Russia Says Still Working" in log and "11 paragraphs" in log
+    assert TOKEN not in log
+    assert "Traceback" not in log
