@@ -19,7 +19,7 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
     history = settings.cache_dir / "history"
     readline = _enable_line_editing(history)
     article = retriever.index.article
-    print(f"Ask about: {format_source(article)}")
+    print(format_source(article, label="Ask about"))
     print("Type a question and press Enter; Ctrl-D or 'quit' leaves.\n")
     bold = sys.stdout.isatty()
     try:

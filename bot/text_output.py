@@ -42,8 +42,8 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
     return "\n".join(lines)
 
 
-def format_source(article: Article) -> str:
+def format_source(article: Article, label: str = "Source") -> str:
     """`Source: title (date)` and the link on the next line."""
     date = f" ({article.published.isoformat()})" if article.published else ""
-    source = f"Source: {article.title}{date}"
+    source = f"{label}: {article.title}{date}"
     return f"{source}\n{article.url}" if article.url else source

@@ -61,6 +61,7 @@ class Ranking:
     sentence_ids: npt.NDArray[np.int64]  # the candidates' sentences, ascending
     sentence_scores: Scores  # aligned with sentence_ids: cosine + lexical, for highlights
     query_vector: Vectors
+    tokens: tuple[str, ...]  # the question's words, as the lexical side sees them
 
     @property
     def relevance(self) -> Scores:
@@ -179,6 +180,7 @@ class Retriever:
             sentence_ids=sentence_ids,
             sentence_scores=zscore(sentence_cos) + zscore(sentence_bm25),
             query_vector=query_vector,
+            tokens=tuple(tokens),
         )
 
     def answer(self, question: str, top_k_passages: int = 3) -> Answer:
@@ -197,13 +199,22 @@ class Retriever:
     def select(self, ranking: Ranking, k: int) -> list[int]:
         """The paragraphs (0-based, best first) to quote; empty when the article has no answer.
 
-        The best paragraph must reach `min_relevance`; so must every other one quoted.
+        The best paragraph must reach `min_relevance`. Every other one quoted must reach
+        it on its own: counting only the question's words found in that paragraph.
         """
-        relevance = ranking.relevance
         best = top_k(ranking.scores, max(1, k))
-        if relevance[best[0]] < self.min_relevance:
+        if ranking.relevance[best[0]] < self.min_relevance:
             return []
-        return [int(best[0])] + [int(i) for i in best[1:] if relevance[i] >= self.min_relevance]
+        return [int(best[0])] + [
+            int(i) for i in best[1:] if self._own_relevance(int(i), ranking) >= self.min_relevance
+        ]
+
+    def _own_relevance(self, paragraph: int, ranking: Ranking) -> float:
+        words = set(tokenize(self.index.article.paragraphs[paragraph]))
+        share = (
+            sum(t in words for t in ranking.tokens) / len(ranking.tokens) if ranking.tokens else 0
+        )
+        return float(ranking.best_sentence_cosine[paragraph]) + COVERAGE_WEIGHT * share
 
     def highlight(self, paragraph: int, ranking: Ranking) -> str:
         """The sentence of a paragraph (0-based) that best matches the question."""

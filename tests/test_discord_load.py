@@ -224,7 +224,12 @@ async def test_python_m_bot_run_answers_slash_dm_and_mention(
     log_path = tmp_path / "bot.log"
     with log_path.open("w") as log_file:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", code, env=env, cwd=tmp_path, stdout=log_file,
+            sys.executable,
+            "-c",
+            code,
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
             stderr=log_file,
         )
         try:
@@ -234,8 +239,9 @@ async def test_python_m_bot_run_answers_slash_dm_and_mention(
             await fake.wait_for(lambda: interaction.edits, timeout=30)
             assert "Peskov" in interaction.edits[0]["embeds"][0]["description"]
             await fake.user_message("Who is Ned Price?", dm=True)
-            await fake.user_message(f"<@{BOT_ID}> What did the embassy say about sanctions?",
-                                    dm=False, mention_bot=True)
+            await fake.user_message(
+                f"<@{BOT_ID}> What did the embassy say about sanctions?", dm=False, mention_bot=True
+            )
             await fake.wait_for(lambda: len(fake.messages) >= 2, timeout=30)
         finally:
             process.send_signal(signal.SIGINT)

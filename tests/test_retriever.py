@@ -167,3 +167,10 @@ def test_long_articles_score_sentences_of_the_best_candidates_only(
     outside = int(np.flatnonzero(np.isinf(narrow.scores))[0])
     assert retriever.highlight(outside, narrow).startswith(f"Story {outside} about")
     assert retriever.select(narrow, 3)[0] == int(np.argmax(full.scores))
+
+
+def test_further_passages_are_quoted_only_on_their_own_evidence() -> None:
+    answer = _retriever(min_relevance=0.4).answer("How long do parrots live?", 3)
+    assert [p.paragraph for p in answer.passages] == [3]
+    both = _retriever(min_relevance=0.4).answer("Do cats and dogs sleep or walk?", 3)
+    assert sorted(p.paragraph for p in both.passages) == [1, 2]
