@@ -18,6 +18,7 @@ from bot.discord_bot import APOLOGY, ArticleBot
 from bot.discord_format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, NOT_FOUND
 from bot.settings import Settings
 from embeddings.article import Article, load_article
+from tests import stats
 from tests.discord_harness import make_retriever, start_bot
 from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
 
@@ -249,7 +250,9 @@ async def test_twenty_questions_at_once_are_all_acknowledged_in_time(
         *(fake.slash("ask", {"question": QUESTION}, user_id=1000 + i) for i in range(20))
     )
     await fake.wait_for(lambda: all(i.edits for i in interactions), timeout=20)
-    assert max(i.callback_times[0] for i in interactions) < 3.0
+    slowest = max(i.callback_times[0] for i in interactions)
+    stats.figures["20 questions at once"] = f"slowest acknowledgement {slowest * 1000:.0f} ms"
+    assert slowest < 3.0
     assert all(i.callbacks[0]["type"] == 5 for i in interactions)
 
 
