@@ -8,10 +8,12 @@ files opened memory-mapped; nothing is pickled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -29,9 +31,13 @@ from embeddings.sentences import sentence_spans
 INDEX_VERSION = 1
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
 
+KEEP_ENTRIES = 32
+"""Cache entries kept; the least recently used beyond this are removed after a write."""
+
 log = logging.getLogger(__name__)
 
 Source = Literal["cache", "built"]
+_ENTRY = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -115,16 +121,29 @@ def load_index(
     path = cache_dir / cache_key(article, embedder.model_id)
     if not refresh and path.exists():
         try:
-            return IndexLoad(_read(path, article, embedder.model_id), "cache", path)
+            loaded = IndexLoad(_read(path, article, embedder.model_id), "cache", path)
         except Exception as exc:
             log.warning("index cache %s is unusable (%s); rebuilding it", path, exc)
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # most recently used: kept longest
+            return loaded
     index = build_index(article, embedder, show_progress)
     try:
         _write(path, index, embedder.model_id)
     except OSError as exc:
         log.warning("cannot write the index cache in %s (%s); keeping it in memory", cache_dir, exc)
         return IndexLoad(index, "built", None)
+    prune(cache_dir)
     return IndexLoad(index, "built", path)
+
+
+def prune(cache_dir: Path, keep: int = KEEP_ENTRIES) -> None:
+    """Remove all but the `keep` most recently used index entries."""
+    entries = [p for p in cache_dir.iterdir() if _ENTRY.fullmatch(p.name) and p.is_dir()]
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _meta(index: ArticleIndex, model_id: str) -> dict[str, object]:

@@ -133,3 +133,22 @@ def test_sentence_spans_quote_the_paragraph_verbatim(article: Article) -> None:
         assert sentence == sentence.strip() and sentence
     fourth = [article.paragraphs[3][s:e] for p, s, e in spans.tolist() if p == 3]
     assert fourth[-1].startswith("Putin's spokesman Dmitry Peskov")
+
+
+def test_least_recently_used_entries_beyond_the_limit_are_removed(
+    article: Article, tmp_path: Path
+) -> None:
+    import os
+
+    from embeddings.index import prune
+
+    keys = []
+    for i, model in enumerate(["m1", "m2", "m3"]):
+        loaded = load_index(article, FakeEmbedder(model), tmp_path)
+        assert loaded.path is not None
+        os.utime(loaded.path, (1000 + i, 1000 + i))
+        keys.append(loaded.path.name)
+    load_index(article, FakeEmbedder("m1"), tmp_path)  # a cache hit marks m1 as used
+    (tmp_path / "articles").mkdir()  # not an index entry: never touched
+    prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keys[0], keys[2], "articles"])
