@@ -114,12 +114,12 @@ def _rss_mb() -> float:
 
 
 def _child(code: str, env: dict[str, str] | None = None) -> tuple[float, str]:
-    """Run Python code in a fresh process; return (wall seconds, its stdout)."""
+    """Run Python code in a fresh process; return (wall seconds, its stderr)."""
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
-    return time.perf_counter() - started, result.stdout
+    return time.perf_counter() - started, result.stderr
 
 
 # ---- start-up ----------------------------------------------------------------------------------
@@ -161,18 +161,12 @@ def startup(settings: Settings, runs: int) -> Figures:
         "bare_model_s": min(_child(bare_code, env)[0] for _ in range(runs)),
         "semantic_search_cold_s": min(_child(baseline_code, env)[0] for _ in range(runs)),
     }
-    figures["peak_rss_mb"] = round(_peak_rss_of(many_code, env), 1)
+    peak_kb = int(_child(many_code, env)[1].strip().splitlines()[-1])
+    figures["peak_rss_mb"] = round(peak_kb / 1024, 1)
     figures["first_answer_vs_bare_model"] = round(
         figures["first_answer_s"] / figures["bare_model_s"], 3
     )
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
-
-
-def _peak_rss_of(code: str, env: dict[str, str]) -> float:
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-    )
-    return int(result.stderr.strip().splitlines()[-1]) / 1024
 
 
 # ---- index build -------------------------------------------------------------------------------

@@ -127,20 +127,28 @@ class ArticleBot(discord.Client):
             else:
                 await message.reply(text, mention_author=False, **kwargs)
 
+        refusal = self.refusal(message.author.id, question)
+        if refusal == BLANK:
+            await send(BLANK)
+        elif refusal is not None:
+            await self._tell_privately(message, refusal, in_dm)
+        else:
+            await send(reply=answer_reply(await self.answer(question)))
+
+    def refusal(self, user_id: int, question: str) -> str | None:
+        """Why a question will not be answered (blank, or the user's cooldown), else None.
+
+        A question that is answered counts towards the asker's cooldown.
+        """
         try:
             clean_question(question)
         except QuestionError:
-            await send(BLANK)
-            return
-        retry_after = self.cooldowns.hit(message.author.id)
-        if retry_after is not None:
-            await self._tell_cooldown(message, retry_after, in_dm)
-            return
-        await send(reply=answer_reply(await self.answer(question)))
+            return BLANK
+        retry_after = self.cooldowns.hit(user_id)
+        return cooldown_message(retry_after) if retry_after is not None else None
 
-    async def _tell_cooldown(self, message: discord.Message, retry_after: float, dm: bool) -> None:
-        """Tell only the asker: in the DM, else privately, else with a reaction."""
-        text = cooldown_message(retry_after)
+    async def _tell_privately(self, message: discord.Message, text: str, dm: bool) -> None:
+        """Tell only the asker: in the DM, else in a private message, else with a reaction."""
         if dm:
             await message.channel.send(text, allowed_mentions=NO_MENTIONS)
             return
@@ -185,14 +193,9 @@ async def respond_to_question(
     show_scores: bool = False,
 ) -> None:
     """Shared by `/ask` and the context menu: check, defer at once, answer, edit the reply."""
-    try:
-        clean_question(question)
-    except QuestionError:
-        await interaction.response.send_message(BLANK, ephemeral=True)
-        return
-    retry_after = bot.cooldowns.hit(interaction.user.id)
-    if retry_after is not None:
-        await interaction.response.send_message(cooldown_message(retry_after), ephemeral=True)
+    refusal = bot.refusal(interaction.user.id, question)
+    if refusal is not None:
+        await interaction.response.send_message(refusal, ephemeral=True)
         return
     await interaction.response.defer(ephemeral=private, thinking=True)
     reply = answer_reply(await bot.answer(question, count), show_scores)

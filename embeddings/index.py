@@ -1,9 +1,9 @@
 """The article index: paragraph and sentence vectors plus BM25, built once and cached on disk.
 
 A cache entry is a directory named by a key over the model id, the article's
-content hash and `INDEX_VERSION`. It is written to a temporary directory and
-renamed into place, so a reader never sees half an entry. Vectors are `.npy`
-files opened memory-mapped; nothing is pickled.
+content hash, the tokenizer's fingerprint and `INDEX_VERSION`. It is written to a
+temporary directory and renamed into place, so a reader never sees half an entry.
+Vectors are `.npy` files opened memory-mapped; nothing is pickled.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ class Retriever:
             return Answer(question, False, (), article, error=str(exc))
         ranking = self.rank(cleaned)
         chosen = self.select(ranking, top_k_passages)
-        relevance = float(ranking.relevance[top_k(ranking.scores, 1)[0]])
+        relevance = float(ranking.relevance[int(np.argmax(ranking.scores))])
         passages = tuple(self._passage(i, ranking) for i in chosen)
         return Answer(cleaned, bool(chosen), passages, article, relevance, note)
 
