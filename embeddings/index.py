@@ -27,8 +27,10 @@ from embeddings.article import Article
 from embeddings.embedder import Embedder, Vectors
 from embeddings.lexical import FINGERPRINT, Bm25
 from embeddings.sentences import sentence_spans
+from embeddings.subjects import carried_subjects
+from embeddings.vocabulary import Vocabulary, article_words
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
 
 KEEP_ENTRIES = 32
@@ -50,6 +52,7 @@ class ArticleIndex:
     sentence_spans: npt.NDArray[np.int64]  # (m, 3): paragraph, start, end
     paragraph_bm25: Bm25
     sentence_bm25: Bm25
+    vocabulary: Vocabulary
 
     @property
     def sentence_starts(self) -> npt.NDArray[np.int64]:
@@ -87,19 +90,34 @@ def split_sentences(article: Article) -> npt.NDArray[np.int64]:
 
 
 def build_index(article: Article, embedder: Embedder, show_progress: bool = False) -> ArticleIndex:
-    """Encode the article's paragraphs and sentences and index them for BM25."""
+    """Encode the article's paragraphs, sentences and words and index them for BM25.
+
+    A paragraph whose speaker is only a pronoun, and its first sentence, are encoded
+    with the name it refers to in front (see `subjects`); quotes stay verbatim.
+    """
     spans = split_sentences(article)
     sentences = [article.paragraphs[p][s:e] for p, s, e in spans.tolist()]
-    texts = list(article.paragraphs) + sentences
-    vectors = embedder.encode_documents(texts, show_progress=show_progress)
-    n = len(article.paragraphs)
+    words = article_words(article.paragraphs)
+    paragraphs = list(article.paragraphs)
+    first_sentences = np.searchsorted(spans[:, 0], np.arange(len(paragraphs)))
+    encoded_sentences = list(sentences)
+    for p, subject in enumerate(carried_subjects(paragraphs)):
+        if subject:
+            paragraphs[p] = f"{subject}: {paragraphs[p]}"
+            first = int(first_sentences[p])
+            encoded_sentences[first] = f"{subject}: {sentences[first]}"
+    vectors = embedder.encode_documents(
+        paragraphs + encoded_sentences + words, show_progress=show_progress
+    )
+    n, m = len(paragraphs), len(sentences)
     return ArticleIndex(
         article=article,
         paragraph_vectors=np.ascontiguousarray(vectors[:n]),
-        sentence_vectors=np.ascontiguousarray(vectors[n:]),
+        sentence_vectors=np.ascontiguousarray(vectors[n : n + m]),
         sentence_spans=spans,
         paragraph_bm25=Bm25.build(article.paragraphs),
         sentence_bm25=Bm25.build(sentences),
+        vocabulary=Vocabulary(words, np.ascontiguousarray(vectors[n + m :])),
     )
 
 
@@ -153,6 +171,7 @@ def _meta(index: ArticleIndex, model_id: str) -> dict[str, object]:
         "content_hash": index.article.content_hash,
         "paragraphs": len(index.article.paragraphs),
         "sentences": len(index.sentence_spans),
+        "words": len(index.vocabulary.words),
         "dim": int(index.paragraph_vectors.shape[1]),
     }
 
@@ -166,6 +185,8 @@ def _write(path: Path, index: ArticleIndex, model_id: str) -> None:
         np.save(tmp / "spans.npy", index.sentence_spans)
         index.paragraph_bm25.save(str(tmp / "bm25-paragraphs"))
         index.sentence_bm25.save(str(tmp / "bm25-sentences"))
+        np.save(tmp / "word-vectors.npy", index.vocabulary.vectors)
+        (tmp / "words.json").write_text(json.dumps(index.vocabulary.words), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps(_meta(index, model_id)), encoding="utf-8")
         if path.exists():
             shutil.rmtree(path)
@@ -191,6 +212,9 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
     spans = np.asarray(_array(path / "spans.npy", (m, 3), np.int64))
     if not _spans_fit(spans, article):
         raise ValueError("sentence spans do not fit the article")
+    words = json.loads((path / "words.json").read_text(encoding="utf-8"))
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words.json is not a list of words")
     return ArticleIndex(
         article=article,
         paragraph_vectors=paragraphs,
@@ -198,6 +222,9 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
         sentence_spans=spans,
         paragraph_bm25=Bm25.load(str(path / "bm25-paragraphs"), n),
         sentence_bm25=Bm25.load(str(path / "bm25-sentences"), m),
+        vocabulary=Vocabulary(
+            words, _array(path / "word-vectors.npy", (len(words), dim), np.float32)
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import bm25s
@@ -16,17 +16,18 @@ import numpy as np
 import numpy.typing as npt
 import Stemmer
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+", re.UNICODE)
+"""A word, or a dotted acronym such as "U.S." (read as one word, "us")."""
 STOP_WORDS = frozenset(
     """
     a an the of in on at to into from by with for as about and or but if than that
     this these those is are was were be been being am do does did what which who
     whom whose when where why how it its he she they them his her their i you we our
-    your many much has have had will would can could should
+    us your many much has have had will would can could should
     """.split()  # noqa: SIM905
 )
 K1, B = 1.2, 0.75
-FINGERPRINT = f"stem-en,min2,k1={K1},b={B},stop={','.join(sorted(STOP_WORDS))}"
+FINGERPRINT = f"stem-en,min2,acronyms,k1={K1},b={B},stop={','.join(sorted(STOP_WORDS))}"
 """Part of the index cache key: a change to tokenizing or scoring invalidates old entries."""
 _stemmer = Stemmer.Stemmer("english")
 
@@ -35,13 +36,31 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """The stem BM25 indexes a lower-cased word under."""
     return str(_stemmer.stemWord(word))
 
 
+def content_words(text: str) -> list[str]:
+    """The lower-cased words of `text` that carry meaning, in order.
+
+    Function words are dropped, but not when written as an acronym: "U.S." and
+    "US" in mixed-case text are the country, "us" is a pronoun.
+    """
+    shouting = not any(c.islower() for c in text)
+    words = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        acronym = word.endswith(".") or (word.isupper() and not shouting)
+        word = word.replace(".", "").lower()
+        if len(word) > 1 and (acronym or word not in STOP_WORDS):
+            words.append(word)
+    return words
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed word tokens without function words."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS]
+    """Stemmed content words: what BM25 indexes and matches."""
+    return [stem(w) for w in content_words(text)]
 
 
 class Bm25:
@@ -73,12 +92,25 @@ class Bm25:
         """The share of query `tokens` that occur anywhere in the indexed texts."""
         if not tokens:
             return 0.0
-        vocab = self._model.vocab_dict
-        return sum(t in vocab for t in tokens) / len(tokens)
+        return sum(self.contains(t) for t in tokens) / len(tokens)
 
-    def scores(self, tokens: list[str]) -> npt.NDArray[np.float32]:
-        """BM25 score of every document for already tokenized query `tokens`."""
+    def contains(self, token: str) -> bool:
+        """Whether `token` occurs in any indexed text."""
+        return token in self._model.vocab_dict
+
+    def scores(
+        self, tokens: list[str], extra: Mapping[str, float] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """BM25 score of every document for already tokenized query `tokens`.
+
+        `extra` adds further tokens, each counted with a weight (expansions).
+        """
         ids = self._model.get_tokens_ids(tokens)
-        if not ids:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._model.get_scores_from_ids(ids), dtype=np.float32)
+        total = np.zeros(self.size, dtype=np.float32)
+        if ids:
+            total += self._model.get_scores_from_ids(ids)
+        for token, weight in (extra or {}).items():
+            token_ids = self._model.get_tokens_ids([token])
+            if token_ids:
+                total += weight * self._model.get_scores_from_ids(token_ids)
+        return total

@@ -2,12 +2,14 @@
 
 Each paragraph gets four signals, each z-scored across the article: dense
 cosine of the paragraph and of its best sentence, BM25 of the paragraph and of
-its best sentence. They are summed, the two lexical ones weighted by the share
-of the question's words that occur in the article at all: lexical evidence
-counts fully when the question uses the article's words and fades when it
-paraphrases them. Whether the article answers at all is decided on `relevance`,
-a score whose meaning does not depend on the article: the best sentence's
-cosine plus a credit for that same share of words.
+its best sentence. A question word the article does not use is matched, for
+BM25, through the article word closest in meaning (see `vocabulary`). The
+signals are summed, the two lexical ones weighted by the share of the question's
+words that occur in the article at all: lexical evidence counts fully when the
+question uses the article's words and fades when it paraphrases them. Whether
+the article answers at all is decided on `relevance`, a score whose meaning does
+not depend on the article: the best sentence's cosine plus a credit for that
+same share of words.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from embeddings.answer import Answer, Passage
 from embeddings.embedder import Embedder, Vectors
 from embeddings.errors import ArticleBotError
 from embeddings.index import ArticleIndex
-from embeddings.lexical import tokenize
+from embeddings.lexical import content_words, stem, tokenize
+from embeddings.vocabulary import WordExpander
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are cut to this many characters (with a note in the answer)."""
@@ -138,6 +141,7 @@ class Retriever:
         self.min_relevance = min_relevance
         self._starts = index.sentence_starts
         self._ends = np.append(self._starts[1:], len(index.sentence_spans))
+        self._expander = WordExpander(index.vocabulary, embedder.encode_documents)
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:
         """Score the paragraphs for an already cleaned question.
@@ -149,9 +153,14 @@ class Retriever:
         index = self.index
         if query_vector is None:
             query_vector = self.embedder.encode_query(question)
-        tokens = tokenize(question)
+        words = content_words(question)
+        tokens = [stem(w) for w in words]
+        coverage = index.paragraph_bm25.coverage(tokens)
+        missing = [w for w in words if not index.paragraph_bm25.contains(stem(w))]
+        # With no word in common the lexical signals carry no weight: nothing to expand.
+        expansion = self._expander.expand(missing) if coverage > 0 else {}
         paragraph_cos = index.paragraph_vectors @ query_vector
-        paragraph_bm25 = index.paragraph_bm25.scores(tokens)
+        paragraph_bm25 = index.paragraph_bm25.scores(tokens, expansion)
         n = len(paragraph_cos)
         if n > CANDIDATES:
             candidates = np.sort(top_k(fuse([paragraph_cos, paragraph_bm25]), CANDIDATES))
@@ -165,9 +174,8 @@ class Retriever:
             candidates, group_starts = np.arange(n), self._starts
             sentence_ids = np.arange(len(index.sentence_spans))
             sentence_cos = index.sentence_vectors @ query_vector
-        sentence_bm25 = index.sentence_bm25.scores(tokens)[sentence_ids]
+        sentence_bm25 = index.sentence_bm25.scores(tokens, expansion)[sentence_ids]
         best_cos = group_max(sentence_cos, group_starts)
-        coverage = index.paragraph_bm25.coverage(tokens)
         dense = fuse([paragraph_cos[candidates], best_cos])
         lexical = fuse([paragraph_bm25[candidates], group_max(sentence_bm25, group_starts)])
         fused = dense + coverage * lexical

@@ -54,7 +54,12 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
 def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbedder:
     """Make the CLI use a fake embedder and a temporary cache."""
     embedder = FakeEmbedder()
-    monkeypatch.setattr("bot.answerer.load_embedder", lambda name: embedder)
+
+    def load(name: str) -> FakeEmbedder:
+        embedder.loads += 1
+        return embedder
+
+    monkeypatch.setattr("bot.answerer.load_embedder", load)
     monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
     return embedder
 

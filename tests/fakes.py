@@ -21,14 +21,18 @@ def _word_vector(word: str) -> np.ndarray:
 class FakeEmbedder:
     """Texts sharing words get similar unit vectors; counts what it encodes."""
 
-    def __init__(self, model_id: str = "fake-model") -> None:
+    def __init__(
+        self, model_id: str = "fake-model", synonyms: dict[str, str] | None = None
+    ) -> None:
         self.model_id = model_id
+        self.synonyms = synonyms or {}  # word -> the word it is embedded as
+        self.loads = 0  # counted by tests that stand it in for model loading
         self.documents_encoded = 0
         self.document_calls = 0
         self.queries_encoded = 0
 
     def _vector(self, text: str) -> np.ndarray:
-        words = re.findall(r"\w+", text.lower()) or ["<empty>"]
+        words = [self.synonyms.get(w, w) for w in re.findall(r"\w+", text.lower())] or ["<empty>"]
         vector = np.sum([_word_vector(w) for w in words], axis=0)
         return (vector / np.linalg.norm(vector)).astype(np.float32)
 

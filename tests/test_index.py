@@ -17,7 +17,9 @@ def test_first_run_builds_and_second_run_encodes_nothing(article: Article, tmp_p
     first = FakeEmbedder()
     built = load_index(article, first, tmp_path)
     assert built.source == "built"
-    assert first.documents_encoded == len(built.index.sentence_spans) + len(article.paragraphs)
+    index = built.index
+    parts = len(article.paragraphs) + len(index.sentence_spans) + len(index.vocabulary.words)
+    assert first.documents_encoded == parts
 
     second = FakeEmbedder()
     cached = load_index(article, second, tmp_path)
@@ -25,6 +27,8 @@ def test_first_run_builds_and_second_run_encodes_nothing(article: Article, tmp_p
     assert second.documents_encoded == 0
     np.testing.assert_array_equal(cached.index.paragraph_vectors, built.index.paragraph_vectors)
     np.testing.assert_array_equal(cached.index.sentence_spans, built.index.sentence_spans)
+    assert cached.index.vocabulary.words == built.index.vocabulary.words
+    np.testing.assert_array_equal(cached.index.vocabulary.vectors, built.index.vocabulary.vectors)
 
 
 def test_cached_index_scores_like_the_fresh_one(article: Article, tmp_path: Path) -> None:
@@ -52,7 +56,9 @@ def test_article_change_builds_a_new_entry(article: Article, tmp_path: Path) -> 
     assert embedder.documents_encoded > 0
 
 
-@pytest.mark.parametrize("victim", ["paragraphs.npy", "meta.json", "spans.npy"])
+@pytest.mark.parametrize(
+    "victim", ["paragraphs.npy", "meta.json", "spans.npy", "word-vectors.npy", "words.json"]
+)
 def test_corrupt_cache_is_rebuilt_with_a_log_line(
     article: Article, tmp_path: Path, victim: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -73,6 +79,16 @@ def test_truncated_vectors_are_rebuilt(article: Article, tmp_path: Path) -> None
     assert path is not None
     data = (path / "sentences.npy").read_bytes()
     (path / "sentences.npy").write_bytes(data[: len(data) // 2])
+    assert load_index(article, FakeEmbedder(), tmp_path).source == "built"
+
+
+@pytest.mark.parametrize("words", ['["only", "two"]', '{"a": 1}', "[1, 2]"])
+def test_a_word_list_that_does_not_fit_is_rebuilt(
+    article: Article, tmp_path: Path, words: str
+) -> None:
+    path = load_index(article, FakeEmbedder(), tmp_path).path
+    assert path is not None
+    (path / "words.json").write_text(words, encoding="utf-8")
     assert load_index(article, FakeEmbedder(), tmp_path).source == "built"
 
 

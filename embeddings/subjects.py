@@ -1,0 +1,68 @@
+"""Who a paragraph is about when it only says "it said" or "he added".
+
+News paragraphs often quote someone and name the speaker only with a pronoun,
+the name being in the paragraph before ("Russia's Embassy in Washington issued
+… / '…,' it said in a Facebook post"). Such a paragraph is embedded with that
+name in front of it, so a question naming the speaker can find it. The quoted
+text itself is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from embeddings.lexical import STOP_WORDS
+from embeddings.sentences import sentence_spans
+
+_SPEECH = (
+    "said|says|added|adds|told|tells|wrote|writes|warned|stated|noted|argued|claimed|"
+    "explained|posted|tweeted|replied|insisted|continued|announced|declared|asked"
+)
+_PRONOUN_SPEAKER = re.compile(
+    rf"^\W*(?:he|she|they)\b|\b(?:it|he|she|they)\]?\s+(?:also\s+)?(?:{_SPEECH})\b", re.I
+)
+_APOSTROPHES = "'\u2019"
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+_NAME = re.compile(
+    rf"[A-Z][\w{_APOSTROPHES}.-]*(?:\s+(?:of|the|in|for|de)?\s*[A-Z][\w{_APOSTROPHES}.-]*)*"
+)
+_NOT_NAMES = STOP_WORDS | {
+    "after", "also", "before", "during", "early", "earlier", "however", "last", "later",
+    "meanwhile", "next", "since", "still", "then", "while", "yet",
+}  # fmt: skip
+
+
+def carried_subjects(paragraphs: Sequence[str]) -> list[str]:
+    """For each paragraph, the name it refers back to by pronoun, or ""."""
+    firsts = [_first_sentence(p) for p in paragraphs]
+    return [
+        _subject(firsts[i - 1]) if i > 0 and _speaker_is_a_pronoun(firsts[i]) else ""
+        for i in range(len(paragraphs))
+    ]
+
+
+def _first_sentence(paragraph: str) -> str:
+    spans = sentence_spans(paragraph)
+    return paragraph[spans[0][0] : spans[0][1]] if spans else paragraph
+
+
+def _speaker_is_a_pronoun(sentence: str) -> bool:
+    """A pronoun speaks, and no name outside quotations comes before it."""
+    unquoted = _QUOTED.sub(" ", sentence)
+    match = _PRONOUN_SPEAKER.search(unquoted)
+    if match is None:
+        return False
+    return not _subject(unquoted[: match.start()])
+
+
+def _subject(sentence: str) -> str:
+    """The first name in a sentence: its likely subject."""
+    for match in _NAME.finditer(sentence):
+        words = match.group().split()
+        while words and _POSSESSIVE.sub("", words[0].lower()) in _NOT_NAMES:
+            words.pop(0)
+        if words:
+            return " ".join(words)
+    return ""

@@ -1,0 +1,74 @@
+"""Question words the article does not use, matched through the closest article word."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embeddings.article import Article
+from embeddings.index import build_index
+from embeddings.lexical import stem
+from embeddings.retriever import Retriever
+from embeddings.vocabulary import MIN_SIMILARITY, Vocabulary, WordExpander, article_words
+from tests.fakes import FakeEmbedder
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_article_words_are_the_distinct_content_words_sorted() -> None:
+    assert article_words(["The cat sat.", "A cat and the U.S. dog"]) == ["cat", "dog", "sat", "us"]
+
+
+def test_closest_word_stands_in_only_above_the_threshold() -> None:
+    vocabulary = Vocabulary(["spokesman", "sanctions"], np.stack([_unit(1, 0, 0), _unit(0, 1, 0)]))
+    vectors = {
+        "spokesperson": _unit(0.9, 0.1, 0),  # close to "spokesman"
+        "weather": _unit(0, 0, 1),  # close to nothing
+        "penalties": _unit(0.1, 0.6, 0.5),  # nearest "sanctions", cosine ~0.76
+    }
+    expander = WordExpander(vocabulary, lambda words: np.stack([vectors[w] for w in words]))
+    expansion = expander.expand(["spokesperson", "weather", "penalties"])
+    assert set(expansion) == {stem("spokesman"), stem("sanctions")}
+    assert expansion[stem("spokesman")] == np.float32(_unit(0.9, 0.1, 0)[0])
+    assert all(MIN_SIMILARITY <= w <= 1 for w in expansion.values())
+
+
+def test_word_vectors_are_encoded_once_per_word() -> None:
+    encoded: list[str] = []
+
+    def encode(words: list[str]) -> np.ndarray:
+        encoded.extend(words)
+        return np.stack([_unit(1, 0) for _ in words])
+
+    expander = WordExpander(Vocabulary(["cat"], np.stack([_unit(1, 0)])), encode)
+    expander.expand(["kitten", "feline", "kitten"])
+    expander.expand(["kitten", "tabby"])
+    assert encoded == ["feline", "kitten", "tabby"]
+    assert expander.expand([]) == {}
+
+
+def test_empty_vocabulary_expands_nothing() -> None:
+    expander = WordExpander(Vocabulary([], np.empty((0, 2), np.float32)), lambda w: np.ones((1, 2)))
+    assert expander.expand(["anything"]) == {}
+
+
+def test_a_synonym_reaches_the_paragraph_lexically() -> None:
+    article = Article(
+        title="Briefing",
+        paragraphs=(
+            "The spokesman spoke to reporters on Monday.",
+            "The minister travelled to Paris for talks.",
+            "Officials discussed trade and tariffs at length.",
+        ),
+    )
+    plain = FakeEmbedder()
+    aware = FakeEmbedder(synonyms={"spokesperson": "spokesman"})
+    question = "What did the spokesperson tell reporters?"
+    without = Retriever(build_index(article, plain), plain).rank(question)
+    with_synonym = Retriever(build_index(article, aware), aware).rank(question)
+    bm25_gain = with_synonym.paragraph_bm25 - without.paragraph_bm25
+    assert bm25_gain[0] > 0
+    assert np.all(bm25_gain[1:] == 0)
+    assert with_synonym.coverage == without.coverage  # the decision still counts exact words
