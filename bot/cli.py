@@ -221,12 +221,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or refresh the cached index, with a progress bar, and say what was done."""
     ready = _prepare(settings, refresh=args.refresh, show_progress=True)
     article, load = ready.retriever.index.article, ready.load
-    sentences = len(ready.retriever.index.sentence_spans)
+    index = ready.retriever.index
+    sentences, words = len(index.sentence_spans), len(index.vocabulary.words)
     what = "loaded from the cache (up to date)" if load.source == "cache" else "built"
     where = f" at {load.path}" if load.path else " (in memory only: the cache is not writable)"
     print(
-        f"Index {what}{where}: {len(article.paragraphs)} paragraphs, {sentences} sentences "
-        f"of {article.title!r}, model {ready.retriever.embedder.model_id}, "
+        f"Index {what}{where}: {len(article.paragraphs)} paragraphs, {sentences} sentences, "
+        f"{words} words of {article.title!r}, model {ready.retriever.embedder.model_id}, "
         f"in {ready.seconds:.1f} s."
     )
     return 0

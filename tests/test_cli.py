@@ -129,7 +129,9 @@ def test_index_says_what_it_did(
     fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["index"]) == 0
-    assert "Index built" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Index built" in out
+    assert "11 paragraphs, 14 sentences, " in out
     assert main(["index"]) == 0
     assert "loaded from the cache" in capsys.readouterr().out
     assert main(["index", "--refresh"]) == 0

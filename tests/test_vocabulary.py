@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.lexical import stem
 from embeddings.retriever import Retriever
-from embeddings.vocabulary import MIN_SIMILARITY, Vocabulary, WordExpander, article_words
+from embeddings.vocabulary import (
+    MIN_SIMILARITY,
+    WORDS_PER_QUESTION,
+    Vocabulary,
+    WordExpander,
+    article_words,
+)
 from tests.fakes import FakeEmbedder
 
 
@@ -72,3 +79,14 @@ def test_a_synonym_reaches_the_paragraph_lexically() -> None:
     assert bm25_gain[0] > 0
     assert np.all(bm25_gain[1:] == 0)
     assert with_synonym.coverage == without.coverage  # the decision still counts exact words
+
+
+def test_only_the_longest_words_are_matched_whatever_was_asked_before() -> None:
+    vocabulary = Vocabulary(["spokesman", "said"], np.stack([_unit(1, 0), _unit(0, 1)]))
+    close = {"spokesperson": _unit(1, 0.1), "replied": _unit(1, 0.2), "told": _unit(0.1, 1)}
+    fresh = WordExpander(vocabulary, lambda words: np.stack([close[w] for w in words]))
+    warm = WordExpander(vocabulary, lambda words: np.stack([close[w] for w in words]))
+    assert warm.expand(["told"]) == {"said": pytest.approx(float(close["told"][1]))}
+    words = ["told", "spokesperson", "replied"]  # "told" is the shortest, cached or not
+    assert WORDS_PER_QUESTION == 2
+    assert fresh.expand(words) == warm.expand(words) == {"spokesman": pytest.approx(0.995, 1e-3)}
