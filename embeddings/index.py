@@ -30,7 +30,7 @@ from embeddings.sentences import sentence_spans
 from embeddings.subjects import carried_subjects
 from embeddings.vocabulary import Vocabulary, article_words
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
 
 KEEP_ENTRIES = 32
@@ -93,30 +93,30 @@ def build_index(article: Article, embedder: Embedder, show_progress: bool = Fals
     """Encode the article's paragraphs, sentences and words and index them for BM25.
 
     A paragraph whose speaker is only a pronoun, and its first sentence, are encoded
-    with the name it refers to in front (see `subjects`); quotes stay verbatim.
+    and indexed with the name it refers to in front (see `subjects`); quotes and
+    highlights stay verbatim.
     """
     spans = split_sentences(article)
     sentences = [article.paragraphs[p][s:e] for p, s, e in spans.tolist()]
     words = article_words(article.paragraphs)
-    paragraphs = list(article.paragraphs)
-    first_sentences = np.searchsorted(spans[:, 0], np.arange(len(paragraphs)))
-    encoded_sentences = list(sentences)
-    for p, subject in enumerate(carried_subjects(paragraphs)):
+    named_paragraphs, named_sentences = list(article.paragraphs), list(sentences)
+    first_sentences = np.searchsorted(spans[:, 0], np.arange(len(named_paragraphs)))
+    for p, subject in enumerate(carried_subjects(article.paragraphs)):
         if subject:
-            paragraphs[p] = f"{subject}: {paragraphs[p]}"
             first = int(first_sentences[p])
-            encoded_sentences[first] = f"{subject}: {sentences[first]}"
+            named_paragraphs[p] = f"{subject}: {named_paragraphs[p]}"
+            named_sentences[first] = f"{subject}: {named_sentences[first]}"
     vectors = embedder.encode_documents(
-        paragraphs + encoded_sentences + words, show_progress=show_progress
+        named_paragraphs + named_sentences + words, show_progress=show_progress
     )
-    n, m = len(paragraphs), len(sentences)
+    n, m = len(named_paragraphs), len(named_sentences)
     return ArticleIndex(
         article=article,
         paragraph_vectors=np.ascontiguousarray(vectors[:n]),
         sentence_vectors=np.ascontiguousarray(vectors[n : n + m]),
         sentence_spans=spans,
-        paragraph_bm25=Bm25.build(article.paragraphs),
-        sentence_bm25=Bm25.build(sentences),
+        paragraph_bm25=Bm25.build(named_paragraphs),
+        sentence_bm25=Bm25.build(named_sentences),
         vocabulary=Vocabulary(words, np.ascontiguousarray(vectors[n + m :])),
     )
 

@@ -2,9 +2,9 @@
 
 News paragraphs often quote someone and name the speaker only with a pronoun,
 the name being in the paragraph before ("Russia's Embassy in Washington issued
-… / '…,' it said in a Facebook post"). Such a paragraph is embedded with that
-name in front of it, so a question naming the speaker can find it. The quoted
-text itself is never changed.
+… / '…,' it said in a Facebook post"). Such a paragraph is embedded and indexed
+with that name in front of it, so a question naming the speaker can find it. The
+quoted text itself is never changed.
 """
 
 from __future__ import annotations

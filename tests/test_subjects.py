@@ -40,7 +40,9 @@ def test_the_first_paragraph_has_nothing_to_refer_to() -> None:
     assert carried_subjects([]) == []
 
 
-def test_the_name_is_embedded_with_the_paragraph_but_not_quoted(article: Article) -> None:
+def test_the_name_is_embedded_and_indexed_with_the_paragraph_but_not_quoted(
+    article: Article,
+) -> None:
     embedder = FakeEmbedder()
     index = build_index(article, embedder)
     paragraph = article.paragraphs[9]
@@ -49,3 +51,6 @@ def test_the_name_is_embedded_with_the_paragraph_but_not_quoted(article: Article
     first = int(index.sentence_starts[9])
     assert index.sentence_text(first) in paragraph
     assert not np.allclose(index.paragraph_vectors[9], embedder.encode_query(paragraph))
+    assert "mbassy" not in paragraph
+    assert index.paragraph_bm25.scores(["embassi"])[9] > 0
+    assert index.sentence_bm25.scores(["embassi"])[first] > 0
