@@ -74,11 +74,15 @@ class WordExpander:
         return expansion
 
     def _word_vectors(self, words: list[str]) -> Vectors:
-        missing = [w for w in words if w not in self._vectors]
-        if missing:
-            if len(self._vectors) + len(missing) > CACHE_WORDS:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self._encode(missing), strict=True))
+        """Vectors of `words`, from the cache or encoded (safe to call from several threads)."""
         if not words:
             return np.empty((0, self.vocabulary.vectors.shape[1]), dtype=np.float32)
-        return np.stack([self._vectors[w] for w in words])
+        found = {w: v for w in words if (v := self._vectors.get(w)) is not None}
+        missing = [w for w in dict.fromkeys(words) if w not in found]
+        if missing:
+            encoded = dict(zip(missing, self._encode(missing), strict=True))
+            found.update(encoded)
+            if len(self._vectors) + len(missing) > CACHE_WORDS:
+                self._vectors.clear()
+            self._vectors.update(encoded)
+        return np.stack([found[w] for w in words])

@@ -56,6 +56,23 @@ def test_word_vectors_are_encoded_once_per_word() -> None:
     assert expander.expand([]) == {}
 
 
+def test_a_full_cache_starts_again_and_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("embeddings.vocabulary.CACHE_WORDS", 2)
+    vectors = {"kitten": _unit(1, 0), "feline": _unit(0.8, 0.6), "dog": _unit(0, 1)}
+    encoded: list[str] = []
+
+    def encode(words: list[str]) -> np.ndarray:
+        encoded.extend(words)
+        return np.stack([vectors[w] for w in words])
+
+    vocabulary = Vocabulary(["cat", "puppy"], np.stack([vectors["kitten"], vectors["dog"]]))
+    expander = WordExpander(vocabulary, encode)
+    assert expander.expand(["kitten", "feline"]) == {stem("cat"): pytest.approx(1.0)}
+    assert expander.expand(["dog"]) == {stem("puppy"): pytest.approx(1.0)}  # cache cleared
+    assert expander.expand(["feline"]) == {stem("cat"): pytest.approx(0.8)}
+    assert encoded == ["feline", "kitten", "dog", "feline"]
+
+
 def test_empty_vocabulary_expands_nothing() -> None:
     expander = WordExpander(Vocabulary([], np.empty((0, 2), np.float32)), lambda w: np.ones((1, 2)))
     assert expander.expand(["anything"]) == {}
