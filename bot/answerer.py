@@ -40,12 +40,15 @@ def prepare(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
+    article: Article | None = None,
     refresh: bool = False,
     show_progress: bool = False,
 ) -> Ready:
-    """Load the article, the model and the index (slow: run it off any event loop)."""
+    """Load the article (unless given), the model and the index (slow: run it off any
+    event loop)."""
     started = time.perf_counter()
-    article = open_article(settings.article, settings.cache_dir, refresh)
+    if article is None:
+        article = open_article(settings.article, settings.cache_dir, refresh)
     if embedder is None:
         embedder = load_embedder(settings.embedding_model)
     loaded = load_index(

@@ -26,7 +26,7 @@ def run_eval(path: Path, settings: Settings, compare: bool, limit: int | None) -
     elif name.endswith(".jsonl"):
         article = open_article(settings.article, settings.cache_dir)
         cases = read_question_file(path, len(article.paragraphs))
-        ready = prepare(settings)
+        ready = prepare(settings, article=article)
         runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False
     else:
         raise ArticleError(f"{path}: expected a .jsonl question file or SQuAD .json/.json.gz")

@@ -56,8 +56,8 @@ class ArticleIndex:
 
     @property
     def sentence_starts(self) -> npt.NDArray[np.int64]:
-        """Index of each paragraph's first sentence (sentences are grouped by paragraph)."""
-        return np.searchsorted(self.sentence_spans[:, 0], np.arange(len(self.article.paragraphs)))
+        """Index of each paragraph's first sentence."""
+        return first_sentence_ids(self.sentence_spans, len(self.article.paragraphs))
 
     def sentence_text(self, i: int) -> str:
         paragraph, start, end = (int(v) for v in self.sentence_spans[i])
@@ -89,6 +89,11 @@ def split_sentences(article: Article) -> npt.NDArray[np.int64]:
     return np.asarray(rows, dtype=np.int64).reshape(-1, 3)
 
 
+def first_sentence_ids(spans: npt.NDArray[np.int64], paragraphs: int) -> npt.NDArray[np.int64]:
+    """Index of each paragraph's first sentence in `spans` (grouped by paragraph)."""
+    return np.searchsorted(spans[:, 0], np.arange(paragraphs))
+
+
 def build_index(article: Article, embedder: Embedder, show_progress: bool = False) -> ArticleIndex:
     """Encode the article's paragraphs, sentences and words and index them for BM25.
 
@@ -100,12 +105,11 @@ def build_index(article: Article, embedder: Embedder, show_progress: bool = Fals
     sentences = [article.paragraphs[p][s:e] for p, s, e in spans.tolist()]
     words = article_words(article.paragraphs)
     named_paragraphs, named_sentences = list(article.paragraphs), list(sentences)
-    first_sentences = np.searchsorted(spans[:, 0], np.arange(len(named_paragraphs)))
-    for p, subject in enumerate(carried_subjects(article.paragraphs)):
+    firsts = first_sentence_ids(spans, len(named_paragraphs)).tolist()
+    for p, subject in enumerate(carried_subjects([sentences[i] for i in firsts])):
         if subject:
-            first = int(first_sentences[p])
             named_paragraphs[p] = f"{subject}: {named_paragraphs[p]}"
-            named_sentences[first] = f"{subject}: {named_sentences[first]}"
+            named_sentences[firsts[p]] = f"{subject}: {named_sentences[firsts[p]]}"
     vectors = embedder.encode_documents(
         named_paragraphs + named_sentences + words, show_progress=show_progress
     )

@@ -156,7 +156,9 @@ class Retriever:
         words = content_words(question)
         tokens = [stem(w) for w in words]
         coverage = index.paragraph_bm25.coverage(tokens)
-        missing = [w for w in words if not index.paragraph_bm25.contains(stem(w))]
+        missing = [
+            w for w, t in zip(words, tokens, strict=True) if not index.paragraph_bm25.contains(t)
+        ]
         # With no word in common the lexical signals carry no weight: nothing to expand.
         expansion = self._expander.expand(missing) if coverage > 0 else {}
         paragraph_cos = index.paragraph_vectors @ query_vector

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 
 from embeddings.lexical import STOP_WORDS
-from embeddings.sentences import sentence_spans
 
 _SPEECH = (
     "said|says|added|adds|told|tells|wrote|writes|warned|stated|noted|argued|claimed|"
@@ -34,18 +33,13 @@ _NOT_NAMES = STOP_WORDS | {
 }  # fmt: skip
 
 
-def carried_subjects(paragraphs: Sequence[str]) -> list[str]:
-    """For each paragraph, the name it refers back to by pronoun, or ""."""
-    firsts = [_first_sentence(p) for p in paragraphs]
+def carried_subjects(first_sentences: Sequence[str]) -> list[str]:
+    """Given each paragraph's first sentence: the name each paragraph refers back to by
+    pronoun, or ""."""
     return [
-        _subject(firsts[i - 1]) if i > 0 and _speaker_is_a_pronoun(firsts[i]) else ""
-        for i in range(len(paragraphs))
+        _subject(first_sentences[i - 1]) if i > 0 and _speaker_is_a_pronoun(sentence) else ""
+        for i, sentence in enumerate(first_sentences)
     ]
-
-
-def _first_sentence(paragraph: str) -> str:
-    spans = sentence_spans(paragraph)
-    return paragraph[spans[0][0] : spans[0][1]] if spans else paragraph
 
 
 def _speaker_is_a_pronoun(sentence: str) -> bool:

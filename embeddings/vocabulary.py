@@ -1,7 +1,7 @@
 """The article's words as vectors, to match a question's words the article does not use.
 
 A question often names a thing in other words than the article ("spokesperson"
-for "spokesman", "penalties" for "sanctions"). Each such word is replaced, for
+for "spokesman", "assurances" for "guarantees"). Each such word is replaced, for
 BM25, by the article word the model finds closest to it, weighted by their
 cosine similarity, when that similarity is high enough to mean the same thing.
 """
