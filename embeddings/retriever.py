@@ -142,6 +142,7 @@ class Retriever:
         self._starts = index.sentence_starts
         self._ends = np.append(self._starts[1:], len(index.sentence_spans))
         self._expander = WordExpander(index.vocabulary, embedder.encode_documents)
+        self._paragraph_words: dict[int, frozenset[str]] = {}
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:
         """Score the paragraphs for an already cleaned question.
@@ -220,11 +221,19 @@ class Retriever:
         ]
 
     def _own_relevance(self, paragraph: int, ranking: Ranking) -> float:
-        words = set(tokenize(self.index.article.paragraphs[paragraph]))
+        words = self._words_of(paragraph)
         share = (
             sum(t in words for t in ranking.tokens) / len(ranking.tokens) if ranking.tokens else 0
         )
         return float(ranking.best_sentence_cosine[paragraph]) + COVERAGE_WEIGHT * share
+
+    def _words_of(self, paragraph: int) -> frozenset[str]:
+        """A paragraph's tokens, each paragraph tokenized once per retriever."""
+        words = self._paragraph_words.get(paragraph)
+        if words is None:
+            words = frozenset(tokenize(self.index.article.paragraphs[paragraph]))
+            self._paragraph_words[paragraph] = words
+        return words
 
     def highlight(self, paragraph: int, ranking: Ranking) -> str:
         """The sentence of a paragraph (0-based) that best matches the question."""

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import embeddings.retriever as retriever_module
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.retriever import (
@@ -174,3 +175,21 @@ def test_further_passages_are_quoted_only_on_their_own_evidence() -> None:
     assert [p.paragraph for p in answer.passages] == [3]
     both = _retriever(min_relevance=0.4).answer("Do cats and dogs sleep or walk?", 3)
     assert sorted(p.paragraph for p in both.passages) == [1, 2]
+
+
+def test_the_article_is_tokenized_once_not_per_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    retriever = _retriever(min_relevance=-10.0)
+    tokenized: list[str] = []
+    original = retriever_module.tokenize
+
+    def counting(text: str) -> list[str]:
+        tokenized.append(text)
+        return original(text)
+
+    monkeypatch.setattr(retriever_module, "tokenize", counting)
+    for _ in range(3):
+        for question in ("Do cats and dogs sleep?", "How long do parrots live?"):
+            assert len(retriever.answer(question, 3).passages) == 3
+    assert tokenized, "further passages are checked against their own words"
+    assert set(tokenized) <= set(retriever.index.article.paragraphs)
+    assert len(tokenized) == len(set(tokenized))
