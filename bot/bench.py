@@ -140,10 +140,13 @@ def startup(settings: Settings, runs: int) -> Figures:
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     first_code = f"from bot.cli import main\nmain(['ask', '--json', {question}])"
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at the parent's peak (Linux keeps
+    # it across exec), and this parent holds a model too.
     many_code = (
-        "import resource, sys\nfrom bot.cli import main\n"
+        "import sys\nfrom bot.cli import main\n"
         f"main(['ask', '--json'] + [{question}] * 21)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+        "print(*[l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')],"
+        " file=sys.stderr)"
     )
     bare_code = (
         "from sentence_transformers import SentenceTransformer\n"

@@ -234,7 +234,8 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
 
 def _array(path: Path, shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
     """Memory-map a saved array, checking its shape and type."""
-    array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
+    # A plain ndarray view of the map: slicing a np.memmap subclass costs microseconds a call.
+    array: npt.NDArray[Any] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
     if array.shape != shape or array.dtype != dtype:
         raise ValueError(f"{path.name} has shape {array.shape} {array.dtype}, expected {shape}")
     return array

@@ -81,6 +81,11 @@ class Bm25:
     def load(cls, directory: str, size: int) -> Bm25:
         """Load an index saved by `save`, memory-mapping its arrays."""
         model = bm25s.BM25.load(directory, mmap=True, show_progress=False)
+        # Plain ndarray views of the maps: slicing a np.memmap subclass is slow per call.
+        model.scores = {
+            key: np.asarray(value) if isinstance(value, np.memmap) else value
+            for key, value in model.scores.items()
+        }
         if model.scores["num_docs"] != size:
             raise ValueError("lexical index size does not match")
         return cls(model, size)

@@ -74,11 +74,14 @@ class Ranking:
 
 def zscore(values: npt.NDArray[np.floating]) -> Scores:
     """Standardise to mean 0, deviation 1; all zeros when the values do not vary."""
-    values = np.asarray(values, dtype=np.float32)
-    std = float(values.std())
+    centred = np.asarray(values, dtype=np.float32)
+    if centred.size == 0:
+        return centred
+    centred = centred - centred.mean()
+    std = float(np.sqrt(np.dot(centred, centred) / centred.size))
     if std < 1e-9:
-        return np.zeros_like(values)
-    return np.asarray((values - values.mean()) / std, dtype=np.float32)
+        return np.zeros_like(centred)
+    return np.asarray(centred / np.float32(std), dtype=np.float32)
 
 
 def fuse(signals: Sequence[npt.NDArray[np.floating]]) -> Scores:
