@@ -37,14 +37,18 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """Embeds with a sentence-transformers model on the CPU."""
+    """Embeds with a sentence-transformers model on the CPU.
+
+    Questions and paragraphs go through the model's query and document encoders, so a
+    model with prompts ("query: " / "passage: ") gets each side's own.
+    """
 
     def __init__(self, model: Any, model_id: str) -> None:
         self._model = model
         self.model_id = model_id
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
-        vectors = self._model.encode(
+        vectors = self._model.encode_document(
             list(texts),
             batch_size=32,
             normalize_embeddings=True,
@@ -54,7 +58,7 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_query(self, text: str) -> Vectors:
-        vector = self._model.encode(
+        vector = self._model.encode_query(
             text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vector, dtype=np.float32)

@@ -1,0 +1,53 @@
+"""The model wrapper: questions and paragraphs each get the model's own prompt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.embedder import SentenceTransformerEmbedder, load_embedder, resolve_model
+
+QUESTION = "Who is Ned Price?"
+PARAGRAPH = "U.S. State Department spokesman Ned Price said Blinken expects a reply."
+
+
+@pytest.fixture(scope="module")
+def prompted_model(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
+    """The bundled model, configured with query and passage prompts (as e5 models are)."""
+    bundled = Path(resolve_model("default")[0])
+    copy = tmp_path_factory.mktemp("prompted-model")
+    for item in bundled.iterdir():
+        (copy / item.name).symlink_to(item)
+    (copy / "config_sentence_transformers.json").unlink()
+    (copy / "config_sentence_transformers.json").write_text(
+        json.dumps({"prompts": {"query": "query: ", "document": "passage: "}})
+    )
+    return load_embedder(str(copy))
+
+
+@pytest.mark.model
+def test_queries_and_documents_get_their_own_prompts(
+    prompted_model: SentenceTransformerEmbedder, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    query = prompted_model.encode_query(QUESTION)
+    document = prompted_model.encode_documents([PARAGRAPH])
+    assert np.allclose(query, real_embedder.encode_query("query: " + QUESTION), atol=1e-5)
+    assert np.allclose(
+        document, real_embedder.encode_documents(["passage: " + PARAGRAPH]), atol=1e-5
+    )
+    assert not np.allclose(query, real_embedder.encode_query(QUESTION), atol=1e-3)
+
+
+@pytest.mark.model
+def test_vectors_are_unit_float32_of_the_documented_shapes(
+    real_embedder: SentenceTransformerEmbedder,
+) -> None:
+    query = real_embedder.encode_query(QUESTION)
+    documents = real_embedder.encode_documents([PARAGRAPH, QUESTION])
+    assert query.dtype == documents.dtype == np.float32
+    assert query.shape == (384,) and documents.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(documents, axis=1), 1, atol=1e-5)
+    assert np.isclose(np.linalg.norm(query), 1, atol=1e-5)
