@@ -199,11 +199,11 @@ class _TimedEmbedder:
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
         return self.inner.encode_documents(texts, show_progress)
 
-    def encode_query(self, text: str) -> Vectors:
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
         started = time.perf_counter()
-        vector = self.inner.encode_query(text)
+        vectors = self.inner.encode_queries(texts)
         self.seconds += time.perf_counter() - started
-        return vector
+        return vectors
 
 
 def latency(retriever: Retriever, count: int) -> Figures:
@@ -266,8 +266,8 @@ class _RandomEmbedder:
         vectors = self._rng.standard_normal((count, self.dim), dtype=np.float32)
         return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), np.float32)
 
-    def encode_query(self, text: str) -> Vectors:
-        return np.asarray(self.encode_many(1)[0], dtype=np.float32)
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.encode_many(len(texts))
 
 
 def synthetic_article(paragraphs: int, seed: int = 0) -> Article:

@@ -31,8 +31,8 @@ class Embedder(Protocol):
         """Encode texts to an (n, dim) float32 array of unit vectors."""
         ...
 
-    def encode_query(self, text: str) -> Vectors:
-        """Encode one question to a (dim,) float32 unit vector."""
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        """Encode questions (or their words) to an (n, dim) float32 array of unit vectors."""
         ...
 
 
@@ -57,11 +57,11 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def encode_query(self, text: str) -> Vectors:
-        vector = self._model.encode_query(
-            text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        vectors = self._model.encode_query(
+            list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
-        return np.asarray(vector, dtype=np.float32)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
 def resolve_model(name: str) -> tuple[str, str]:

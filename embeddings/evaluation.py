@@ -164,8 +164,7 @@ def evaluate(
             except QuestionError as exc:
                 report.failures.append(f"{case.question!r}: {exc}")
                 continue
-            vector = retriever.embedder.encode_query(question)
-            ranking = retriever.rank(question, vector)
+            ranking = retriever.rank(question)
             answered = bool(retriever.select(ranking, 1))
             report.questions += 1
             if case.paragraph is None:
@@ -182,7 +181,9 @@ def evaluate(
                     report.highlight_hits += any(a in sentence for a in case.answers)
             if other is not None:
                 report.off_topic += 1
-                report.declined_off_topic += not other.select(other.rank(question, vector), 1)
+                report.declined_off_topic += not other.select(
+                    other.rank(question, ranking.query_vector), 1
+                )
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started

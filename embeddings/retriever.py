@@ -144,7 +144,7 @@ class Retriever:
         self.min_relevance = min_relevance
         self._starts = index.sentence_starts
         self._ends = np.append(self._starts[1:], len(index.sentence_spans))
-        self._expander = WordExpander(index.vocabulary, embedder.encode_documents)
+        self._expander = WordExpander(index.vocabulary, embedder.encode_queries)
         self._paragraph_words: dict[int, frozenset[str]] = {}
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:
@@ -155,8 +155,6 @@ class Retriever:
         any article shorter than that).
         """
         index = self.index
-        if query_vector is None:
-            query_vector = self.embedder.encode_query(question)
         words = content_words(question)
         tokens = [stem(w) for w in words]
         coverage = index.paragraph_bm25.coverage(tokens)
@@ -164,7 +162,12 @@ class Retriever:
             w for w, t in zip(words, tokens, strict=True) if not index.paragraph_bm25.contains(t)
         ]
         # With no word in common the lexical signals carry no weight: nothing to expand.
-        expansion = self._expander.expand(missing) if coverage > 0 else {}
+        if coverage == 0:
+            missing = []
+        if query_vector is None:
+            query_vector, expansion = self._expander.expand_with_question(question, missing)
+        else:
+            expansion = self._expander.expand(missing)
         paragraph_cos = index.paragraph_vectors @ query_vector
         paragraph_bm25 = index.paragraph_bm25.scores(tokens, expansion)
         n = len(paragraph_cos)

@@ -53,7 +53,11 @@ class Vocabulary:
 
 
 class WordExpander:
-    """Maps question words missing from the article to weighted article tokens."""
+    """Maps question words missing from the article to weighted article tokens.
+
+    Question words are encoded as queries, in the same model call as their question
+    when `expand_with_question` is used; the article's words were encoded as documents.
+    """
 
     def __init__(self, vocabulary: Vocabulary, encode: Callable[[list[str]], Vectors]) -> None:
         self.vocabulary = vocabulary
@@ -65,24 +69,42 @@ class WordExpander:
 
         Only the `WORDS_PER_QUESTION` longest are matched; words seen before cost nothing.
         """
-        wanted = sorted(set(words), key=lambda w: (-len(w), w))[:WORDS_PER_QUESTION]
-        vectors = self._word_vectors(wanted)
+        return self._match(self._encoded([], _longest(words))[1])
+
+    def expand_with_question(
+        self, question: str, words: Sequence[str]
+    ) -> tuple[Vectors, dict[str, float]]:
+        """The question's vector and `expand(words)`, from a single model call."""
+        questions, vectors = self._encoded([question], _longest(words))
+        return questions[0], self._match(vectors)
+
+    def _match(self, vectors: Vectors) -> dict[str, float]:
         expansion: dict[str, float] = {}
         for token, similarity in self.vocabulary.closest(vectors):
             if similarity >= MIN_SIMILARITY:
                 expansion[token] = max(similarity, expansion.get(token, 0.0))
         return expansion
 
-    def _word_vectors(self, words: list[str]) -> Vectors:
-        """Vectors of `words`, from the cache or encoded (safe to call from several threads)."""
-        if not words:
-            return np.empty((0, self.vocabulary.vectors.shape[1]), dtype=np.float32)
+    def _encoded(self, texts: list[str], words: list[str]) -> tuple[Vectors, Vectors]:
+        """Vectors of `texts` and of `words` from one model call; cached words are reused.
+
+        Safe to call from several threads: the result is assembled from a local copy.
+        """
         found = {w: v for w in words if (v := self._vectors.get(w)) is not None}
         missing = [w for w in dict.fromkeys(words) if w not in found]
-        if missing:
-            encoded = dict(zip(missing, self._encode(missing), strict=True))
-            found.update(encoded)
-            if len(self._vectors) + len(missing) > CACHE_WORDS:
-                self._vectors.clear()
-            self._vectors.update(encoded)
-        return np.stack([found[w] for w in words])
+        dim = self.vocabulary.vectors.shape[1]
+        empty = np.empty((0, dim), dtype=np.float32)
+        encoded = self._encode(texts + missing) if texts or missing else empty
+        # Copies: a row of the model's output would keep the whole output alive.
+        fresh = {w: v.copy() for w, v in zip(missing, encoded[len(texts) :], strict=True)}
+        found.update(fresh)
+        if len(self._vectors) + len(fresh) > CACHE_WORDS:
+            self._vectors.clear()
+        self._vectors.update(fresh)
+        word_vectors = np.stack([found[w] for w in words]) if words else empty
+        return encoded[: len(texts)], word_vectors
+
+
+def _longest(words: Sequence[str]) -> list[str]:
+    """The `WORDS_PER_QUESTION` longest distinct words (ties alphabetical)."""
+    return sorted(set(words), key=lambda w: (-len(w), w))[:WORDS_PER_QUESTION]

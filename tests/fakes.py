@@ -29,6 +29,7 @@ class FakeEmbedder:
         self.loads = 0  # counted by tests that stand it in for model loading
         self.documents_encoded = 0
         self.document_calls = 0
+        self.query_calls = 0
         self.queries_encoded = 0
 
     def _vector(self, text: str) -> np.ndarray:
@@ -41,6 +42,7 @@ class FakeEmbedder:
         self.documents_encoded += len(texts)
         return np.stack([self._vector(t) for t in texts]).reshape(len(texts), DIM)
 
-    def encode_query(self, text: str) -> Vectors:
-        self.queries_encoded += 1
-        return self._vector(text)
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        self.query_calls += 1
+        self.queries_encoded += len(texts)
+        return np.stack([self._vector(t) for t in texts]).reshape(len(texts), DIM)

@@ -48,7 +48,7 @@ def test_ask_from_stdin_shares_one_model_and_survives_bad_lines(
     assert rows[1]["answered"] is False and rows[1]["error"] == "the question is blank"
     assert rows[2]["question"] == "bad \ufffd bytes"
     assert fake_model.loads == 1
-    assert fake_model.queries_encoded == 3
+    assert fake_model.query_calls == 3  # one model call per question, its new words included
 
 
 def test_ask_prints_passages_and_source_for_people(

@@ -31,9 +31,9 @@ class SlowEmbedder(FakeEmbedder):
         super().__init__()
         self.delay = delay
 
-    def encode_query(self, text: str) -> Vectors:
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
         time.sleep(self.delay)
-        return super().encode_query(text)
+        return super().encode_queries(texts)
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
         return super().encode_documents(texts, show_progress)

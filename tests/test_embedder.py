@@ -32,22 +32,24 @@ def prompted_model(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransfor
 def test_queries_and_documents_get_their_own_prompts(
     prompted_model: SentenceTransformerEmbedder, real_embedder: SentenceTransformerEmbedder
 ) -> None:
-    query = prompted_model.encode_query(QUESTION)
+    query = prompted_model.encode_queries([QUESTION])[0]
     document = prompted_model.encode_documents([PARAGRAPH])
-    assert np.allclose(query, real_embedder.encode_query("query: " + QUESTION), atol=1e-5)
+    assert np.allclose(query, real_embedder.encode_queries(["query: " + QUESTION])[0], atol=1e-5)
     assert np.allclose(
         document, real_embedder.encode_documents(["passage: " + PARAGRAPH]), atol=1e-5
     )
-    assert not np.allclose(query, real_embedder.encode_query(QUESTION), atol=1e-3)
+    assert not np.allclose(query, real_embedder.encode_queries([QUESTION])[0], atol=1e-3)
 
 
 @pytest.mark.model
-def test_vectors_are_unit_float32_of_the_documented_shapes(
+def test_vectors_are_unit_float32_and_a_batch_does_not_change_them(
     real_embedder: SentenceTransformerEmbedder,
 ) -> None:
-    query = real_embedder.encode_query(QUESTION)
+    queries = real_embedder.encode_queries([QUESTION, "spokesperson"])
     documents = real_embedder.encode_documents([PARAGRAPH, QUESTION])
-    assert query.dtype == documents.dtype == np.float32
-    assert query.shape == (384,) and documents.shape == (2, 384)
+    assert queries.dtype == documents.dtype == np.float32
+    assert queries.shape == documents.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(queries, axis=1), 1, atol=1e-5)
     assert np.allclose(np.linalg.norm(documents, axis=1), 1, atol=1e-5)
-    assert np.isclose(np.linalg.norm(query), 1, atol=1e-5)
+    # A question encoded beside its (shorter, padded) words gets the vector it gets alone.
+    assert np.allclose(queries[0], real_embedder.encode_queries([QUESTION])[0], atol=1e-5)

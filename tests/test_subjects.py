@@ -49,10 +49,12 @@ def test_the_name_is_embedded_and_indexed_with_the_paragraph_but_not_quoted(
     index = build_index(article, embedder)
     paragraph = article.paragraphs[9]
     named = f"Russia's Embassy in Washington: {paragraph}"
-    np.testing.assert_allclose(index.paragraph_vectors[9], embedder.encode_query(named), rtol=1e-6)
+    np.testing.assert_allclose(
+        index.paragraph_vectors[9], embedder.encode_queries([named])[0], rtol=1e-6
+    )
     first = int(index.sentence_starts[9])
     assert index.sentence_text(first) in paragraph
-    assert not np.allclose(index.paragraph_vectors[9], embedder.encode_query(paragraph))
+    assert not np.allclose(index.paragraph_vectors[9], embedder.encode_queries([paragraph])[0])
     assert "mbassy" not in paragraph
     assert index.paragraph_bm25.scores(["embassi"])[9] > 0
     assert index.sentence_bm25.scores(["embassi"])[first] > 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -54,6 +57,45 @@ def test_word_vectors_are_encoded_once_per_word() -> None:
     expander.expand(["kitten", "tabby"])
     assert encoded == ["feline", "kitten", "tabby"]
     assert expander.expand([]) == {}
+
+
+def test_a_question_and_its_new_words_share_one_model_call() -> None:
+    calls: list[list[str]] = []
+    vectors = {"Who is the spokesperson?": _unit(0, 1), "spokesperson": _unit(1, 0.1)}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return np.stack([vectors.get(t, _unit(0, 1)) for t in texts])
+
+    expander = WordExpander(Vocabulary(["spokesman"], np.stack([_unit(1, 0)])), encode)
+    question, expansion = expander.expand_with_question(
+        "Who is the spokesperson?", ["spokesperson"]
+    )
+    assert calls == [["Who is the spokesperson?", "spokesperson"]]
+    np.testing.assert_allclose(question, vectors["Who is the spokesperson?"])
+    assert expansion == {"spokesman": pytest.approx(float(_unit(1, 0.1)[0]))}
+    again, same = expander.expand_with_question("Who is the spokesperson now?", ["spokesperson"])
+    assert calls[1] == ["Who is the spokesperson now?"]  # the word's vector is cached
+    assert same == expansion and again.shape == (2,)
+
+
+def test_cached_word_vectors_do_not_keep_the_model_output_alive() -> None:
+    outputs: list[weakref.ref[np.ndarray]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        buffer = np.zeros((len(texts), 1000), dtype=np.float32)  # a large, padded model output
+        buffer[:, 0] = 1
+        outputs.append(weakref.ref(buffer))
+        return buffer[:, :2]
+
+    expander = WordExpander(Vocabulary(["cat"], np.stack([_unit(1, 0)])), encode)
+    question, expansion = expander.expand_with_question("Is the kitten asleep?", ["kitten"])
+    del question
+    gc.collect()
+    assert expansion == {"cat": pytest.approx(1.0)}
+    assert len(outputs) == 1 and outputs[0]() is None
+    assert expander.expand(["kitten"]) == expansion  # still cached: no second call
+    assert len(outputs) == 1
 
 
 def test_a_full_cache_starts_again_and_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
