@@ -158,12 +158,12 @@ class Retriever:
         words = content_words(question)
         tokens = [stem(w) for w in words]
         coverage = index.paragraph_bm25.coverage(tokens)
-        missing = [
-            w for w, t in zip(words, tokens, strict=True) if not index.paragraph_bm25.contains(t)
-        ]
         # With no word in common the lexical signals carry no weight: nothing to expand.
-        if coverage == 0:
-            missing = []
+        missing = [
+            w
+            for w, t in zip(words, tokens, strict=True)
+            if coverage > 0 and not index.paragraph_bm25.contains(t)
+        ]
         if query_vector is None:
             query_vector, expansion = self._expander.expand_with_question(question, missing)
         else:

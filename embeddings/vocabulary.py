@@ -41,7 +41,6 @@ class Vocabulary:
             raise ValueError("one vector per word is needed")
         self.words = tuple(words)
         self.vectors = vectors  # (len(words), dim), unit rows
-        self._stems = [stem(w) for w in self.words]
 
     def closest(self, vectors: Vectors) -> list[tuple[str, float]]:
         """For each row of `vectors`: the stem of the closest article word, and its cosine."""
@@ -49,7 +48,7 @@ class Vocabulary:
             return [("", 0.0)] * len(vectors)
         similarity = vectors @ self.vectors.T
         best = similarity.argmax(axis=1)
-        return [(self._stems[b], float(similarity[i, b])) for i, b in enumerate(best)]
+        return [(stem(self.words[b]), float(similarity[i, b])) for i, b in enumerate(best)]
 
 
 class WordExpander:
