@@ -140,13 +140,19 @@ def startup(settings: Settings, runs: int) -> Figures:
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     first_code = f"from bot.cli import main\nmain(['ask', '--json', {question}])"
-    # VmHWM, not ru_maxrss: a child's ru_maxrss starts at the parent's peak (Linux keeps
-    # it across exec), and this parent holds a model too.
+    # Linux: VmHWM, not ru_maxrss, since a child's ru_maxrss starts at the parent's peak
+    # (kept across exec) and this parent holds a model too. Elsewhere: ru_maxrss, in bytes
+    # on macOS.
     many_code = (
-        "import sys\nfrom bot.cli import main\n"
+        "import resource, sys\nfrom bot.cli import main\n"
         f"main(['ask', '--json'] + [{question}] * 21)\n"
-        "print(*[l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')],"
-        " file=sys.stderr)"
+        "try:\n"
+        "    status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+        "    peak_kb = int(status.split()[0])\n"
+        "except OSError:\n"
+        "    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    peak_kb //= 1024 if sys.platform == 'darwin' else 1\n"
+        "print(peak_kb, file=sys.stderr)"
     )
     bare_code = (
         "from sentence_transformers import SentenceTransformer\n"
