@@ -30,7 +30,7 @@ from embeddings.sentences import sentence_spans
 from embeddings.subjects import carried_subjects
 from embeddings.vocabulary import Vocabulary, article_words
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
 
 KEEP_ENTRIES = 32

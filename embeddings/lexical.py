@@ -1,11 +1,15 @@
 """The lexical side: stemmed word tokens scored with BM25 by bm25s.
 
 Only a short list of function words is dropped: a long stop-word list removes
-words questions hinge on ("first", "many", "years") and costs recall.
+words questions hinge on ("first", "many", "years") and costs recall. Pairs of
+adjacent words are indexed too, in a BM25 index of their own, so a question's
+phrase ("the Washington Post", "foreign minister") counts more where the text has
+the same phrase than where it has the two words apart.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -27,7 +31,12 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 K1, B = 1.2, 0.75
-FINGERPRINT = f"stem-en,min2,acronyms,k1={K1},b={B},stop={','.join(sorted(STOP_WORDS))}"
+PAIR_WEIGHT = 0.5
+"""Weight of the word-pair score beside the word score. SQuAD v1.1 dev recall@1:
+0.873 without pairs, 0.876 at 0.25 and at 0.5, 0.871 at 1."""
+FINGERPRINT = (
+    f"stem-en,min2,acronyms,k1={K1},b={B},pairs={PAIR_WEIGHT},stop={','.join(sorted(STOP_WORDS))}"
+)
 """Part of the index cache key: a change to tokenizing or scoring invalidates old entries."""
 _stemmer = Stemmer.Stemmer("english")
 
@@ -63,35 +72,33 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
 
 
-class Bm25:
-    """BM25 scores of a query against a fixed list of texts."""
+def word_pairs(tokens: Sequence[str]) -> list[str]:
+    """Each token joined to the next: the phrases of a token sequence."""
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
 
-    def __init__(self, model: bm25s.BM25, size: int) -> None:
+
+class Bm25:
+    """BM25 scores of a query against a fixed list of texts: its words and word pairs."""
+
+    def __init__(self, model: bm25s.BM25, pairs: bm25s.BM25, size: int) -> None:
         self._model = model
+        self._pairs = pairs
         self.size = size
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Bm25:
         """Index `texts` (each becomes one document)."""
-        model = bm25s.BM25(k1=K1, b=B)
-        model.index([tokenize(t) or [""] for t in texts], show_progress=False)
-        return cls(model, len(texts))
+        tokens = [tokenize(t) for t in texts]
+        return cls(_index(tokens), _index([word_pairs(t) for t in tokens]), len(texts))
 
     @classmethod
     def load(cls, directory: str, size: int) -> Bm25:
         """Load an index saved by `save`, memory-mapping its arrays."""
-        model = bm25s.BM25.load(directory, mmap=True, show_progress=False)
-        # Plain ndarray views of the maps: slicing a np.memmap subclass is slow per call.
-        model.scores = {
-            key: np.asarray(value) if isinstance(value, np.memmap) else value
-            for key, value in model.scores.items()
-        }
-        if model.scores["num_docs"] != size:
-            raise ValueError("lexical index size does not match")
-        return cls(model, size)
+        return cls(_load(directory, size), _load(f"{directory}/pairs", size), size)
 
     def save(self, directory: str) -> None:
         self._model.save(directory, show_progress=False)
+        self._pairs.save(f"{directory}/pairs", show_progress=False)
 
     def coverage(self, tokens: list[str]) -> float:
         """The share of query `tokens` that occur anywhere in the indexed texts."""
@@ -108,14 +115,37 @@ class Bm25:
     ) -> npt.NDArray[np.float32]:
         """BM25 score of every document for already tokenized query `tokens`.
 
-        `extra` adds further tokens, each counted with a weight (expansions).
+        Each pair of adjacent `tokens` found as a pair in a document adds `PAIR_WEIGHT`
+        times its own BM25 score. `extra` adds further tokens, each counted with a weight
+        (expansions).
         """
         ids = self._model.get_tokens_ids(tokens)
         total = np.zeros(self.size, dtype=np.float32)
         if ids:
             total += self._model.get_scores_from_ids(ids)
+        pair_ids = self._pairs.get_tokens_ids(word_pairs(tokens))
+        if pair_ids:
+            total += PAIR_WEIGHT * self._pairs.get_scores_from_ids(pair_ids)
         for token, weight in (extra or {}).items():
             token_ids = self._model.get_tokens_ids([token])
             if token_ids:
                 total += weight * self._model.get_scores_from_ids(token_ids)
         return total
+
+
+def _index(documents: list[list[str]]) -> bm25s.BM25:
+    model = bm25s.BM25(k1=K1, b=B)
+    model.index([d or [""] for d in documents], show_progress=False)
+    return model
+
+
+def _load(directory: str, size: int) -> bm25s.BM25:
+    model = bm25s.BM25.load(directory, mmap=True, show_progress=False)
+    # Plain ndarray views of the maps: slicing a np.memmap subclass is slow per call.
+    model.scores = {
+        key: np.asarray(value) if isinstance(value, np.memmap) else value
+        for key, value in model.scores.items()
+    }
+    if model.scores["num_docs"] != size:
+        raise ValueError("lexical index size does not match")
+    return model

@@ -1,15 +1,15 @@
 """The retriever: ranks an article's paragraphs for a question and decides if any answers it.
 
-Each paragraph gets four signals, each z-scored across the article: dense
-cosine of the paragraph and of its best sentence, BM25 of the paragraph and of
-its best sentence. A question word the article does not use is matched, for
-BM25, through the article word closest in meaning (see `vocabulary`). The
-signals are summed, the two lexical ones weighted by the share of the question's
-words that occur in the article at all: lexical evidence counts fully when the
-question uses the article's words and fades when it paraphrases them. Whether
-the article answers at all is decided on `relevance`, a score whose meaning does
-not depend on the article: the best sentence's cosine plus a credit for that
-same share of words.
+Each paragraph gets four signals, each z-scored across the article: dense cosine
+of the paragraph and of its best sentence, BM25 (of words and of adjacent word
+pairs) of the paragraph and of its best sentence. A question word the article
+does not use is matched, for BM25, through the article word closest in meaning
+(see `vocabulary`). The signals are summed, the two lexical ones weighted by the
+share of the question's words that occur in the article at all: lexical evidence
+counts fully when the question uses the article's words and fades when it
+paraphrases them. Whether the article answers at all is decided on `relevance`,
+a score whose meaning does not depend on the article: the best sentence's cosine
+plus a credit for that same share of words.
 """
 
 from __future__ import annotations

@@ -191,7 +191,9 @@ def test_no_command_without_a_token_starts_the_prompt(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("builtins.input", _inputs(["Who is Ned Price?", "quit"]))
+    monkeypatch.setattr(
+        "builtins.input", _inputs(["What did Price say at the press briefing?", "quit"])
+    )
     assert main([]) == 0
     captured = capsys.readouterr()
     assert "DISCORD_TOKEN" in captured.err

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from embeddings.lexical import Bm25, content_words, tokenize
+from embeddings.lexical import Bm25, content_words, tokenize, word_pairs
 
 
 @pytest.mark.parametrize(
@@ -40,3 +42,33 @@ def test_coverage_is_the_share_of_tokens_the_texts_contain() -> None:
     bm25 = Bm25.build(["cats purr", "dogs bark"])
     assert bm25.coverage(["cat", "dog", "fish", "bird"]) == 0.5
     assert bm25.coverage([]) == 0.0
+
+
+def test_word_pairs_join_each_token_to_the_next() -> None:
+    assert word_pairs(["washington", "post", "sourc"]) == ["washington post", "post sourc"]
+    assert word_pairs(["one"]) == []
+
+
+def test_a_phrase_scores_higher_where_its_words_stand_together() -> None:
+    bm25 = Bm25.build(
+        [
+            "The Washington Post reported it.",
+            "Washington said so in a Facebook post.",
+            "Nothing about either here.",
+        ]
+    )
+    words = bm25.scores(["washington"]) + bm25.scores(["post"])
+    together = bm25.scores(["washington", "post"])
+    assert together[0] > together[1] > together[2] == 0
+    bonus = together - words
+    assert bonus[0] > 0 and bonus[1] == bonus[2] == 0
+
+
+def test_saved_pairs_score_the_same_after_loading(tmp_path: Path) -> None:
+    texts = ["foreign minister met", "the foreign ministry denied", "ministers abroad"]
+    built = Bm25.build(texts)
+    built.save(str(tmp_path / "bm25"))
+    loaded = Bm25.load(str(tmp_path / "bm25"), len(texts))
+    query = tokenize("Who is the foreign minister?")
+    np.testing.assert_allclose(loaded.scores(query), built.scores(query), rtol=1e-6)
+    assert loaded.scores(query)[0] > loaded.scores(query)[1]

@@ -45,8 +45,8 @@ def test_question_set_is_large_enough() -> None:
 
 def test_right_paragraph_is_first_for_most_and_in_the_top_three(bundled_report) -> None:  # type: ignore[no-untyped-def]
     hybrid = bundled_report.methods["hybrid"]
-    # Measured: R@1 0.931, R@3 0.977 (131 questions); the floors leave room for one question.
-    assert hybrid.recall_at_1 >= 0.92
+    # Measured: R@1 0.947, R@3 0.977 (131 questions); the floors leave room for one question.
+    assert hybrid.recall_at_1 >= 0.935
     assert hybrid.recall_at_3 >= 0.96
     for baseline in ("bm25", "dense", "zsum"):
         assert hybrid.recall_at_1 > bundled_report.methods[baseline].recall_at_1, baseline
@@ -100,7 +100,7 @@ def test_squad_slice_beats_every_baseline(real_embedder: SentenceTransformerEmbe
     hybrid = report.methods["hybrid"]
     for name in ("bm25", "dense", "zsum"):
         assert hybrid.recall_at_1 > report.methods[name].recall_at_1, name
-    assert hybrid.recall_at_1 >= 0.79  # measured 0.810 on these three articles
+    assert hybrid.recall_at_1 >= 0.79  # measured 0.817 on these three articles
     assert report.answered_on_topic / report.on_topic >= 0.97
     assert report.declined_off_topic / report.off_topic >= 0.75
     assert report.highlight_hits / report.highlights >= 0.8
