@@ -1,7 +1,7 @@
 """The command line: `python -m bot` (or `article-bot`) to ask, index, evaluate and run the bot.
 
-Heavy libraries (torch, sentence-transformers, discord.py) are imported inside the
-commands that need them, so `--help` answers at once.
+Libraries are imported where they are needed: the model libraries inside the commands
+that use them, settings (pydantic, numpy) after the arguments parse. `--help` answers at once.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.settings import Settings, load_settings
 from embeddings.errors import ArticleBotError
 
 if TYPE_CHECKING:
     from bot.answerer import Ready
+    from bot.settings import Settings
 
 log = logging.getLogger("bot")
 
@@ -36,7 +36,7 @@ examples:
 With no command: the Discord bot when DISCORD_TOKEN is set, else the question prompt.
 """
 
-Handler = Callable[[argparse.Namespace, Settings], int]
+Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def _top_k(text: str) -> int:
@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     handler: Handler | None = getattr(args, "handler", None)
     try:
+        from bot.settings import load_settings  # pydantic and numpy: not needed for --help
+
         settings = load_settings(**overrides)
         if handler is None:
             handler = _default_handler(settings)
