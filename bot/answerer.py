@@ -50,7 +50,7 @@ def prepare(
     if article is None:
         article = open_article(settings.article, settings.cache_dir, refresh)
     if embedder is None:
-        embedder = load_embedder(settings.embedding_model)
+        embedder = load_embedder(settings.embedding_model, settings.cache_dir)
     loaded = load_index(
         article, embedder, settings.cache_dir, refresh=refresh, show_progress=show_progress
     )

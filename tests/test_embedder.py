@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.embedder import SentenceTransformerEmbedder, load_embedder, resolve_model
+from embeddings.embedder import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    load_sentence_transformer,
+    resolve_model,
+)
 
 QUESTION = "Who is Ned Price?"
 PARAGRAPH = "U.S. State Department spokesman Ned Price said Blinken expects a reply."
@@ -25,25 +30,24 @@ def prompted_model(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransfor
     (copy / "config_sentence_transformers.json").write_text(
         json.dumps({"prompts": {"query": "query: ", "document": "passage: "}})
     )
-    return load_embedder(str(copy))
+    return load_sentence_transformer(str(copy))
 
 
 @pytest.mark.model
 def test_queries_and_documents_get_their_own_prompts(
-    prompted_model: SentenceTransformerEmbedder, real_embedder: SentenceTransformerEmbedder
+    prompted_model: SentenceTransformerEmbedder, plain_embedder: SentenceTransformerEmbedder
 ) -> None:
     query = prompted_model.encode_queries([QUESTION])[0]
     document = prompted_model.encode_documents([PARAGRAPH])
-    assert np.allclose(query, real_embedder.encode_queries(["query: " + QUESTION])[0], atol=1e-5)
-    assert np.allclose(
-        document, real_embedder.encode_documents(["passage: " + PARAGRAPH]), atol=1e-5
-    )
-    assert not np.allclose(query, real_embedder.encode_queries([QUESTION])[0], atol=1e-3)
+    plain = plain_embedder
+    assert np.allclose(query, plain.encode_queries(["query: " + QUESTION])[0], atol=1e-5)
+    assert np.allclose(document, plain.encode_documents(["passage: " + PARAGRAPH]), atol=1e-5)
+    assert not np.allclose(query, plain.encode_queries([QUESTION])[0], atol=1e-3)
 
 
 @pytest.mark.model
 def test_vectors_are_unit_float32_and_a_batch_does_not_change_them(
-    real_embedder: SentenceTransformerEmbedder,
+    real_embedder: Embedder,
 ) -> None:
     queries = real_embedder.encode_queries([QUESTION, "spokesperson"])
     documents = real_embedder.encode_documents([PARAGRAPH, QUESTION])

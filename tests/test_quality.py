@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.article import Article
-from embeddings.embedder import SentenceTransformerEmbedder
+from embeddings.embedder import Embedder
 from embeddings.evaluation import METHODS, evaluate, read_question_file, read_squad
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
@@ -24,7 +24,7 @@ SQUAD = Path(os.environ.get("SQUAD_PATH", SHARED / "data" / "squad-v1.1-dev.json
 
 
 @pytest.fixture(scope="module")
-def bundled_retriever(real_embedder: SentenceTransformerEmbedder) -> Retriever:
+def bundled_retriever(real_embedder: Embedder) -> Retriever:
     from embeddings.article import bundled_article_path, load_article
 
     article: Article = load_article(bundled_article_path())
@@ -77,7 +77,7 @@ def test_questions_written_after_the_retriever_was_settled(bundled_retriever: Re
 
 
 def test_a_word_the_article_lacks_finds_its_synonym(
-    bundled_retriever: Retriever, real_embedder: SentenceTransformerEmbedder
+    bundled_retriever: Retriever, real_embedder: Embedder
 ) -> None:
     expander = WordExpander(bundled_retriever.index.vocabulary, real_embedder.encode_documents)
     assert set(expander.expand(["spokesperson", "assurances"])) == {"spokesman", "guarante"}
@@ -92,7 +92,7 @@ def test_on_topic_answered_and_off_topic_declined(bundled_report) -> None:  # ty
 
 
 @pytest.mark.skipif(not SQUAD.exists(), reason=f"SQuAD data not found at {SQUAD}")
-def test_squad_slice_beats_every_baseline(real_embedder: SentenceTransformerEmbedder) -> None:
+def test_squad_slice_beats_every_baseline(real_embedder: Embedder) -> None:
     sets = read_squad(SQUAD, limit=3)
     runs = [
         (Retriever(build_index(s.article, real_embedder), real_embedder), s.cases) for s in sets

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embeddings.article import Article, parse_json_article, parse_text_article
-from embeddings.embedder import SentenceTransformerEmbedder, load_embedder
+from embeddings.embedder import Embedder, load_embedder
 from embeddings.errors import ArticleError, ModelError
 from embeddings.html import parse_html_article
 from embeddings.index import build_index
@@ -155,9 +155,7 @@ def test_any_question_is_answered_or_declined(fake_retriever: Retriever, questio
 @pytest.mark.model
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(questions)
-def test_any_question_with_the_real_model(
-    real_embedder: SentenceTransformerEmbedder, question: str
-) -> None:
+def test_any_question_with_the_real_model(real_embedder: Embedder, question: str) -> None:
     stats.examples["answerer (real model)"] += 1
     retriever = _real_retriever(real_embedder)
     answer = retriever.answer(question, 3)
@@ -167,7 +165,7 @@ def test_any_question_with_the_real_model(
 _REAL: dict[int, Retriever] = {}
 
 
-def _real_retriever(embedder: SentenceTransformerEmbedder) -> Retriever:
+def _real_retriever(embedder: Embedder) -> Retriever:
     if id(embedder) not in _REAL:
         from embeddings.article import bundled_article_path, load_article
 

@@ -1,0 +1,156 @@
+"""The default model on ONNX Runtime: the original's vectors, an export made once and checked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings import embedder as embedder_module
+from embeddings import onnx_embedder
+from embeddings.embedder import (
+    DEFAULT_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    export_dir,
+    load_embedder,
+    resolve_model,
+)
+from embeddings.onnx_embedder import OnnxEmbedder, export, load_export
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_ID = resolve_model(DEFAULT_MODEL)[1]
+TEXTS = [
+    "Who is Ned Price?",
+    "Russia is still working on its written responses to the United States' letter. " * 30,
+    "  écrit, 書かれた, 🙂 \u200b  ",
+    "",
+    "Peskov",
+]
+
+
+def _exported_to(cache: Path, source: Path) -> Path:
+    """A copy of the export at `source` where `load_embedder` looks for it under `cache`."""
+    directory = export_dir(cache, MODEL_ID)
+    assert directory is not None
+    shutil.copytree(source, directory)
+    return directory
+
+
+def _session_export(model_cache: Path) -> Path:
+    directory = export_dir(model_cache, MODEL_ID)
+    assert directory is not None and (directory / "model.onnx").is_file()
+    return directory
+
+
+@pytest.mark.model
+def test_the_export_gives_the_original_vectors_in_any_batch(
+    real_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder
+) -> None:
+    assert isinstance(real_embedder, OnnxEmbedder)
+    fast = real_embedder.encode_documents(TEXTS)
+    assert fast.dtype == np.float32 and fast.shape == (len(TEXTS), 384)
+    assert np.abs(fast - plain_embedder.encode_documents(TEXTS)).max() < 1e-5
+    queries = real_embedder.encode_queries(TEXTS[:1] + TEXTS[-1:])
+    assert np.abs(queries - plain_embedder.encode_queries(TEXTS[:1] + TEXTS[-1:])).max() < 1e-5
+    assert real_embedder.encode_queries([]).shape == (0, 384)
+
+
+@pytest.mark.model
+def test_a_later_start_loads_the_export_without_torch(
+    model_cache: Path, real_embedder: Embedder
+) -> None:
+    code = (
+        "import json, sys\nfrom pathlib import Path\n"
+        "from embeddings.embedder import load_embedder\n"
+        f"e = load_embedder('default', Path({str(model_cache)!r}))\n"
+        "v = e.encode_queries([sys.argv[1]])[0].tolist()\n"
+        "print(json.dumps([type(e).__name__, 'torch' in sys.modules, v]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, TEXTS[0]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    kind, torch_loaded, vector = json.loads(result.stdout)
+    assert (kind, torch_loaded) == ("OnnxEmbedder", False)
+    assert np.allclose(vector, real_embedder.encode_queries(TEXTS[:1])[0], atol=1e-5)
+
+
+@pytest.mark.model
+def test_an_unreadable_export_is_made_again(
+    model_cache: Path,
+    real_embedder: Embedder,
+    plain_embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    directory = _exported_to(tmp_path, _session_export(model_cache))
+    (directory / "model.onnx").write_bytes(b"not a model")
+    loads: list[str] = []
+
+    def load_original(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+        loads.append(name)
+        return plain_embedder
+
+    monkeypatch.setattr(embedder_module, "load_sentence_transformer", load_original)
+    with caplog.at_level(logging.WARNING):
+        embedder = load_embedder(DEFAULT_MODEL, tmp_path)
+    assert "unreadable" in caplog.text
+    assert isinstance(embedder, OnnxEmbedder) and loads == [DEFAULT_MODEL]
+    assert np.allclose(
+        embedder.encode_queries(TEXTS[:1]), real_embedder.encode_queries(TEXTS[:1]), atol=1e-5
+    )
+    assert load_export(directory, MODEL_ID) is not None  # written again, whole
+
+
+@pytest.mark.model
+def test_an_export_that_differs_from_the_original_is_not_kept(
+    plain_embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(onnx_embedder, "TOLERANCE", -1.0)
+    with caplog.at_level(logging.WARNING):
+        assert export(plain_embedder, tmp_path / "export") is None
+    assert "differs" in caplog.text
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.model
+def test_a_cache_that_cannot_be_written_leaves_the_model_on_sentence_transformers(
+    plain_embedder: SentenceTransformerEmbedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "cache").write_text("a file where the cache directory should be")
+    directory = export_dir(tmp_path / "cache", MODEL_ID)
+    assert directory is not None
+    with caplog.at_level(logging.WARNING):
+        assert export(plain_embedder, directory) is None
+    assert "cannot write" in caplog.text
+
+
+def test_only_the_bundled_model_is_exported(tmp_path: Path) -> None:
+    assert export_dir(tmp_path, MODEL_ID) is not None
+    assert export_dir(None, MODEL_ID) is None
+    assert export_dir(tmp_path, "sentence-transformers/all-mpnet-base-v2") is None
+    assert export_dir(tmp_path, str(tmp_path / "my-model")) is None
+    assert load_export(tmp_path / "nothing-here", MODEL_ID) is None
+
+
+@pytest.mark.model
+def test_a_model_with_prompts_stays_on_sentence_transformers(
+    plain_embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(plain_embedder.model.prompts, "query", "query: ")
+    assert export(plain_embedder, tmp_path / "export") is None
+    assert list(tmp_path.iterdir()) == []
