@@ -215,6 +215,7 @@ def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
     """An interactive prompt with line editing and history."""
     from bot.repl import run_repl
 
+    print("Loading the model and the article ...", file=sys.stderr)
     ready = _prepare(settings)
     return run_repl(ready.retriever, settings)
 

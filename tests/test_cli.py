@@ -196,7 +196,7 @@ def test_no_command_without_a_token_starts_the_prompt(
     )
     assert main([]) == 0
     captured = capsys.readouterr()
-    assert "DISCORD_TOKEN" in captured.err
+    assert "DISCORD_TOKEN" in captured.err and "Loading the model" in captured.err
     assert "Ask about: Russia Says Still Working" in captured.out
     assert "[paragraph" in captured.out
 
