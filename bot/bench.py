@@ -232,9 +232,8 @@ def latency(retriever: Retriever, count: int, plain_model: Any | None = None) ->
     with ThreadPoolExecutor(max_workers=4) as pool:
         wall = _timed(lambda: list(pool.map(ours.answer, questions)))
 
-    model = plain_model
     semantic: list[float] = []
-    if model is not None:
+    if (model := plain_model) is not None:
         from sentence_transformers import util
 
         corpus = model.encode(list(retriever.index.article.paragraphs), convert_to_tensor=True)
