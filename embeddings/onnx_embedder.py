@@ -46,6 +46,7 @@ class OnnxEmbedder:
         self._session = session
         self._tokenizer = tokenizer
         self._inputs = {i.name for i in session.get_inputs()}
+        self.dimension = int(session.get_outputs()[0].shape[-1])
         self.model_id = model_id
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
@@ -60,10 +61,6 @@ class OnnxEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts)
-
-    @property
-    def dimension(self) -> int:
-        return int(self._session.get_outputs()[0].shape[-1])
 
     def _encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -121,10 +118,10 @@ def export(original: SentenceTransformerEmbedder, directory: Path) -> OnnxEmbedd
             return None
         try:
             staging.rename(directory)
-            log.info("model exported for ONNX Runtime to %s", directory)
-        except OSError:  # another process exported it first
-            pass
-        return _open(directory, original.model_id)
+        except OSError:  # another process exported it first: use theirs
+            return _open(directory, original.model_id)
+        log.info("model exported for ONNX Runtime to %s", directory)
+        return exported  # its session and tokenizer are in memory: the move does not matter
     except Exception:
         log.warning("could not export the model; using sentence-transformers", exc_info=True)
         return None
