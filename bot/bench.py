@@ -150,7 +150,7 @@ def startup(settings: Settings, runs: int) -> Figures:
         "try:\n"
         "    status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
         "    peak_kb = int(status.split()[0])\n"
-        "except OSError:\n"
+        "except (OSError, IndexError):  # no /proc, or no VmHWM line in it\n"
         "    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "    peak_kb //= 1024 if sys.platform == 'darwin' else 1\n"
         "print(peak_kb, file=sys.stderr)"

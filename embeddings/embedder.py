@@ -85,18 +85,18 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
     With a `cache_dir`, the default model runs on ONNX Runtime, exported there on its
     first load (see `onnx_embedder`); other models run on sentence-transformers.
     """
-    from embeddings.onnx_embedder import export, load_export
-
     model_id = resolve_model(name)[1]
     exported_at = export_dir(cache_dir, model_id)
-    if exported_at is not None and (fast := load_export(exported_at, model_id)) is not None:
+    if exported_at is None:
+        return load_sentence_transformer(name)
+    from embeddings.onnx_embedder import export, load_export
+
+    if (fast := load_export(exported_at, model_id)) is not None:
         log.info("loaded %s for ONNX Runtime from %s", model_id, exported_at)
         limit_blas_threads()
         return fast
     embedder = load_sentence_transformer(name)
-    if exported_at is not None:
-        return export(embedder, exported_at) or embedder
-    return embedder
+    return export(embedder, exported_at) or embedder
 
 
 def load_sentence_transformer(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
