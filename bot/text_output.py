@@ -28,18 +28,23 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
         if bold:
             text = text.replace(passage.highlight, f"{_BOLD}{passage.highlight}{_RESET}", 1)
         lines.append(f"[paragraph {passage.paragraph}]")
-        lines += textwrap.wrap(
-            f"\u201c{text}\u201d",
-            WIDTH,
-            initial_indent="  ",
-            subsequent_indent="  ",
-            break_on_hyphens=False,
-        )
-        if not bold:
-            lines.append(f"  best match: {passage.highlight}")
+        lines += _wrap(f"\u201c{text}\u201d", "  ", "  ")
+        # A one-sentence paragraph is its own best match: nothing to point at.
+        if not bold and passage.highlight != passage.text.strip():
+            lines += _wrap(f"best match: {passage.highlight}", "  ", "    ")
         lines.append("")
     lines.append(format_source(answer.article))
     return "\n".join(lines)
+
+
+def _wrap(text: str, first_indent: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first_indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
 
 
 def format_source(article: Article, label: str = "Source") -> str:

@@ -13,6 +13,9 @@ import pytest
 
 from bot.cli import main
 from bot.settings import Settings
+from bot.text_output import WIDTH, format_answer
+from embeddings.answer import Answer, Passage
+from embeddings.article import Article
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -211,3 +214,17 @@ def _inputs(lines: list[str]) -> Callable[[str], str]:
             raise EOFError from None
 
     return fake_input
+
+
+def test_best_match_is_shown_only_where_it_narrows_the_passage() -> None:
+    one_sentence = "Price said the reaction matters most."
+    two_sentences = "Peskov spoke on Tuesday. " + "He said the president will decide. " * 5
+    article = Article("Title", (one_sentence, two_sentences), "https://example.org/a")
+    passages = (
+        Passage(1, one_sentence, one_sentence, 2.0),
+        Passage(2, two_sentences, "Peskov spoke on Tuesday.", 1.0),
+    )
+    out = format_answer(Answer("q", True, passages, article))
+    assert out.count("best match:") == 1
+    assert "  best match: Peskov spoke on Tuesday." in out
+    assert all(len(line) <= WIDTH for line in out.splitlines())
