@@ -23,7 +23,13 @@ import numpy as np
 from bot.answerer import open_article, prepare
 from bot.settings import Settings
 from embeddings.article import Article
-from embeddings.embedder import Embedder, Vectors, load_sentence_transformer, resolve_model
+from embeddings.embedder import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    Vectors,
+    load_sentence_transformer,
+    resolve_model,
+)
 from embeddings.index import build_index, load_index
 from embeddings.lexical import Bm25, tokenize
 from embeddings.retriever import Retriever, top_k
@@ -59,7 +65,10 @@ def run_bench(settings: Settings, as_json: bool = False, quick: bool = False) ->
         ready.retriever.embedder, ready.retriever.index.article, copies=2 if quick else 20
     )
     say("measuring per-question latency ...")
-    plain = load_sentence_transformer(settings.embedding_model).model
+    embedder = ready.retriever.embedder
+    if not isinstance(embedder, SentenceTransformerEmbedder):  # the default model, on ONNX
+        embedder = load_sentence_transformer(settings.embedding_model)
+    plain = embedder.model
     figures["latency"] = latency(ready.retriever, count=40 if quick else 400, plain_model=plain)
     say("measuring scale ...")
     sizes = (200, 1_000) if quick else (1_000, 10_000, 100_000)

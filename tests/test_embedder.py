@@ -39,10 +39,11 @@ def test_queries_and_documents_get_their_own_prompts(
 ) -> None:
     query = prompted_model.encode_queries([QUESTION])[0]
     document = prompted_model.encode_documents([PARAGRAPH])
-    plain = plain_embedder
-    assert np.allclose(query, plain.encode_queries(["query: " + QUESTION])[0], atol=1e-5)
-    assert np.allclose(document, plain.encode_documents(["passage: " + PARAGRAPH]), atol=1e-5)
-    assert not np.allclose(query, plain.encode_queries([QUESTION])[0], atol=1e-3)
+    expected_query = plain_embedder.encode_queries(["query: " + QUESTION])[0]
+    expected_document = plain_embedder.encode_documents(["passage: " + PARAGRAPH])
+    assert np.allclose(query, expected_query, atol=1e-5)
+    assert np.allclose(document, expected_document, atol=1e-5)
+    assert not np.allclose(query, plain_embedder.encode_queries([QUESTION])[0], atol=1e-3)
 
 
 @pytest.mark.model
