@@ -19,6 +19,8 @@ BUNDLED_ARTICLE = "moscow-times-2022-02-01.txt"
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _SPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_HEADING = re.compile(r"#{1,6}\s")
 _CLOSING = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", "]", ":", ";", "\u2026")
 _URL_LABEL = re.compile(r"^(original url|source|url)\s*:\s*(\S.*)?$", re.IGNORECASE)
 
@@ -104,14 +106,13 @@ def parse_json_article(text: str, source: str = "<json>") -> Article:
 def parse_text_article(text: str, source: str = "<text>") -> Article:
     """Parse a plain-text or Markdown article.
 
-    Blocks are separated by blank lines. The first block (or a `# ` heading) is the
-    title; a date block right after it is the publication date; a photo caption
-    before the body, "Related article:" lines and inline HTML tags are dropped; an
-    "Original url:" label gives the source link; a paragraph broken mid-sentence
-    is joined again.
+    Blocks are separated by blank lines, or are lines (see `_blocks`). The first
+    block (or a `# ` heading) is the title; a date block right after it is the
+    publication date; a photo caption before the body, later Markdown headings,
+    "Related article:" lines and inline HTML tags are dropped; an "Original url:"
+    label gives the source link; a paragraph broken mid-sentence is joined again.
     """
-    blocks = [_clean(b) for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n"))]
-    blocks = [b for b in blocks if b]
+    blocks = [b for b in map(_clean, _blocks(text)) if b]
     if not blocks:
         raise ArticleError(f"{source}: the article is empty")
     title = blocks.pop(0).lstrip("#").strip()
@@ -135,7 +136,7 @@ def parse_text_article(text: str, source: str = "<text>") -> Article:
             else:
                 expect_url = True
             continue
-        if block.lower().startswith("related article:"):
+        if block.lower().startswith("related article:") or _HEADING.match(block):
             continue
         body.append(block)
     body = join_broken(body)
@@ -166,6 +167,23 @@ def article_to_json(article: Article) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _blocks(text: str) -> list[str]:
+    """The text's blocks: split at blank lines or, in a text without any, at every line."""
+    text = text.replace("\r\n", "\n").strip()
+    blocks = _BLANK_LINE.split(text)
+    if len(blocks) == 1:
+        return text.split("\n")
+    return [part for block in blocks for part in _split_lines(block)]
+
+
+def _split_lines(block: str) -> list[str]:
+    """A block's lines when every line ends a sentence (one paragraph per line), else the
+    block whole: a hard-wrapped paragraph breaks its lines mid-sentence."""
+    lines = block.split("\n")
+    ends = all(line.rstrip().endswith(_CLOSING) or _HEADING.match(line) for line in lines[:-1])
+    return lines if ends else [block]
 
 
 def _clean(block: str) -> str:

@@ -63,6 +63,33 @@ def test_text_article_with_markdown_heading_and_no_date() -> None:
     assert parsed.paragraphs == ("First paragraph.", "Second one.")
 
 
+def test_text_without_blank_lines_has_one_paragraph_per_line() -> None:
+    parsed = parse_text_article(
+        'A Title\nFebruary 01, 2022\nFirst paragraph.\n"Second," she said.\nA sentence\nwrapped.\n'
+    )
+    assert parsed.title == "A Title"
+    assert parsed.published == date(2022, 2, 1)
+    assert parsed.paragraphs == ("First paragraph.", '"Second," she said.', "A sentence wrapped.")
+
+
+def test_block_of_whole_sentences_is_one_paragraph_per_line() -> None:
+    parsed = parse_text_article("A Title\n\nFirst paragraph.\nSecond one!\nThird one?\n")
+    assert parsed.paragraphs == ("First paragraph.", "Second one!", "Third one?")
+
+
+def test_hard_wrapped_paragraph_stays_whole() -> None:
+    parsed = parse_text_article(
+        "T\n\nThe cat sat on the mat. It\nwas warm. The dog\nslept.\n\nNext."
+    )
+    assert parsed.paragraphs == ("The cat sat on the mat. It was warm. The dog slept.", "Next.")
+
+
+def test_markdown_headings_are_not_body_text() -> None:
+    parsed = parse_text_article("# A Title\nFirst paragraph.\n\n## Background\n\nSecond one.\n")
+    assert parsed.title == "A Title"
+    assert parsed.paragraphs == ("First paragraph.", "Second one.")
+
+
 def test_url_on_the_label_line_is_read() -> None:
     parsed = parse_text_article("T\n\nBody.\n\nSource: https://example.org/a b\n")
     assert parsed.url == "https://example.org/ab"
