@@ -63,7 +63,7 @@ def bundled_article_path() -> Path:
 
 
 def load_article(path: str | Path) -> Article:
-    """Load an article from a `.json`, `.html` or plain-text / Markdown file.
+    """Load an article from a `.json`, `.html`, Markdown (`.md`) or plain-text file.
 
     Raises `ArticleError` naming the file when it is missing, unreadable or malformed.
     """
@@ -87,6 +87,10 @@ def load_article(path: str | Path) -> Article:
         from embeddings.html import parse_html_article
 
         return parse_html_article(text, source=str(path))
+    if suffix in (".md", ".markdown"):
+        from embeddings.markdown import markdown_to_text
+
+        text = markdown_to_text(text)
     return parse_text_article(text, source=str(path))
 
 

@@ -1,0 +1,55 @@
+"""Markdown articles, read as plain text: what a reader sees, not the markup.
+
+Emphasis, links and inline code are reduced to their words; images, code blocks,
+tables and raw HTML blocks are not prose and are dropped; each paragraph, list
+item and quoted paragraph becomes a block. A front matter's `title` and `date`
+(a `---` block at the very top, as blog engines write it) become the title and
+the date. The result is in the plain-text article format, so the same rules then
+apply (see `article.parse_text_article`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FIELD = re.compile(r"^(title|date)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_parser = MarkdownIt("commonmark").enable("table")  # so that tables are known and left out
+
+
+def markdown_to_text(text: str) -> str:
+    """The plain-text article format of a Markdown document."""
+    text = text.replace("\r\n", "\n")
+    blocks: list[str] = []
+    front = _FRONT_MATTER.match(text)
+    if front:
+        fields = {k.lower(): v.strip("\"'") for k, v in _FIELD.findall(front.group(1))}
+        if fields.get("title"):
+            blocks.append(f"# {fields['title']}")
+            date = _ISO_DATE.match(fields.get("date", ""))
+            if date:
+                blocks.append(date.group())
+        text = text[front.end() :]
+    for opening, token in itertools.pairwise(_parser.parse(text)):
+        words = _words(token.children or []) if token.type == "inline" else ""
+        if words and opening.type == "heading_open":
+            blocks.append(f"{'#' * int(opening.tag[1])} {words}")
+        elif words and opening.type == "paragraph_open":  # not a table cell
+            blocks.append(words)
+    return "\n\n".join(blocks)
+
+
+def _words(children: list[Token]) -> str:
+    """An inline run's text: markup, images and inline HTML tags left out."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())

@@ -1,0 +1,67 @@
+"""Markdown articles: the words a reader sees, quoted without markup."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from embeddings.article import Article, load_article
+
+DOCUMENT = """\
+Seals Are Back
+==============
+
+Seals *returned* to the **river** this year, [the survey](https://example.org/s) found.
+![a seal](seal.png)
+
+- Counters saw `312` seals.
+- Pups were born in May.
+
+> "We did not expect this," a ranger said.
+
+```
+print("not prose")
+```
+
+<div class="ad">Buy now</div>
+
+| year | seals |
+|------|-------|
+| 2024 | 312   |
+
+Source: <https://example.org/seals>
+"""
+
+
+def _load(tmp_path: Path, text: str, name: str = "a.md") -> Article:
+    path = tmp_path / name
+    path.write_text(text)
+    return load_article(path)
+
+
+def test_markup_is_reduced_to_the_words_a_reader_sees(tmp_path: Path) -> None:
+    article = _load(tmp_path, DOCUMENT)
+    assert article.title == "Seals Are Back"
+    assert article.paragraphs == (
+        "Seals returned to the river this year, the survey found.",
+        "Counters saw 312 seals.",
+        "Pups were born in May.",
+        '"We did not expect this," a ranger said.',
+    )
+    assert article.url == "https://example.org/seals"
+
+
+def test_front_matter_gives_title_and_date(tmp_path: Path) -> None:
+    article = _load(
+        tmp_path,
+        '---\ntitle: "Seals Are Back"\ndate: 2024-06-02T08:00:00Z\ntags: [nature]\n---\n\n'
+        "# Seals Are Back\n\nSeals returned.\n\n## Counting\n\nThere were 312.\n",
+    )
+    assert article.title == "Seals Are Back"
+    assert article.published == date(2024, 6, 2)
+    assert article.paragraphs == ("Seals returned.", "There were 312.")
+
+
+def test_text_file_is_not_read_as_markdown(tmp_path: Path) -> None:
+    article = _load(tmp_path, "Title\n\nA *starred* word.\n", name="a.txt")
+    assert article.paragraphs == ("A *starred* word.",)
