@@ -174,7 +174,8 @@ def article_to_json(article: Article) -> str:
 
 
 def _blocks(text: str) -> list[str]:
-    """The text's blocks: split at blank lines or, in a text without any, at every line."""
+    """The text's blocks: split at blank lines (and see `_split_lines`) or, in a text
+    without any blank line, at every line."""
     text = text.replace("\r\n", "\n").strip()
     blocks = _BLANK_LINE.split(text)
     if len(blocks) == 1:
