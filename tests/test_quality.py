@@ -58,6 +58,8 @@ def test_reworded_questions_beat_every_baseline(bundled_retriever: Retriever) ->
     hybrid = report.methods["hybrid"]
     # Measured: R@1 0.633 (30 questions that avoid the article's words); dense alone 0.367.
     assert hybrid.recall_at_1 >= 0.6
+    # Measured: 0.867 answered (0.833 without credit for words matched through a stand-in).
+    assert report.answered_on_topic / report.on_topic >= 0.85
     for baseline in ("bm25", "dense", "zsum"):
         assert hybrid.recall_at_1 > report.methods[baseline].recall_at_1, baseline
 

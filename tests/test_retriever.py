@@ -11,12 +11,14 @@ import embeddings.retriever as retriever_module
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.retriever import (
+    EXPANSION_CREDIT,
     MAX_QUESTION_CHARS,
     QuestionError,
     Retriever,
     clean_question,
     fuse,
     group_max,
+    matched_share,
     top_k,
     zscore,
 )
@@ -168,6 +170,13 @@ def test_long_articles_score_sentences_of_the_best_candidates_only(
     outside = int(np.flatnonzero(np.isinf(narrow.scores))[0])
     assert retriever.highlight(outside, narrow).startswith(f"Story {outside} about")
     assert retriever.select(narrow, 3)[0] == int(np.argmax(full.scores))
+
+
+def test_matched_share_credits_found_stand_ins_with_part_of_their_similarity() -> None:
+    found = {"cat", "dog", "kitten"}.__contains__
+    share = matched_share(["cat", "dog", "feline", "parrot"], {"kitten": 0.8, "bird": 0.6}, found)
+    assert share == pytest.approx((2 + EXPANSION_CREDIT * 0.8) / 4)
+    assert matched_share([], {"kitten": 0.8}, found) == 0.0
 
 
 def test_further_passages_are_quoted_only_on_their_own_evidence() -> None:

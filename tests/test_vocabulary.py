@@ -11,7 +11,7 @@ import pytest
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.lexical import stem
-from embeddings.retriever import Retriever
+from embeddings.retriever import EXPANSION_CREDIT, Retriever
 from embeddings.vocabulary import (
     MIN_SIMILARITY,
     WORDS_PER_QUESTION,
@@ -137,7 +137,12 @@ def test_a_synonym_reaches_the_paragraph_lexically() -> None:
     bm25_gain = with_synonym.paragraph_bm25 - without.paragraph_bm25
     assert bm25_gain[0] > 0
     assert np.all(bm25_gain[1:] == 0)
-    assert with_synonym.coverage == without.coverage  # the decision still counts exact words
+    assert with_synonym.coverage == without.coverage  # the lexical weight counts exact words
+    # The decision credits the stand-in with part of its similarity.
+    similarity = with_synonym.expansion["spokesman"]
+    assert similarity >= MIN_SIMILARITY
+    credit = EXPANSION_CREDIT * similarity / len(with_synonym.tokens)
+    assert with_synonym.evidence == pytest.approx(without.evidence + credit)
 
 
 def test_only_the_longest_words_are_matched_whatever_was_asked_before() -> None:
