@@ -26,14 +26,12 @@ def markdown_to_text(text: str) -> str:
     """The plain-text article format of a Markdown document."""
     text = text.replace("\r\n", "\n")
     blocks: list[str] = []
+    fields: dict[str, str] = {}
     front = _FRONT_MATTER.match(text)
     if front:
         fields = {k.lower(): v.strip("\"'") for k, v in _FIELD.findall(front.group(1))}
         if fields.get("title"):
             blocks.append(f"# {fields['title']}")
-            date = _ISO_DATE.match(fields.get("date", ""))
-            if date:
-                blocks.append(date.group())
         text = text[front.end() :]
     for opening, token in itertools.pairwise(_parser.parse(text)):
         words = _words(token.children or []) if token.type == "inline" else ""
@@ -41,6 +39,9 @@ def markdown_to_text(text: str) -> str:
             blocks.append(f"{'#' * int(opening.tag[1])} {words}")
         elif words and opening.type == "paragraph_open":  # not a table cell
             blocks.append(words)
+    date = _ISO_DATE.match(fields.get("date", ""))
+    if date:
+        blocks.insert(1, date.group())  # right after the title, where a date is read
     return "\n\n".join(blocks)
 
 

@@ -62,6 +62,12 @@ def test_front_matter_gives_title_and_date(tmp_path: Path) -> None:
     assert article.paragraphs == ("Seals returned.", "There were 312.")
 
 
+def test_front_matter_date_without_a_title_follows_the_heading(tmp_path: Path) -> None:
+    article = _load(tmp_path, "---\ndate: 2024-06-02\n---\n# Seals\n\nSeals returned.\n")
+    assert (article.title, article.published) == ("Seals", date(2024, 6, 2))
+    assert article.paragraphs == ("Seals returned.",)
+
+
 def test_text_file_is_not_read_as_markdown(tmp_path: Path) -> None:
     article = _load(tmp_path, "Title\n\nA *starred* word.\n", name="a.txt")
     assert article.paragraphs == ("A *starred* word.",)
