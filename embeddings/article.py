@@ -16,6 +16,7 @@ from embeddings.errors import ArticleError
 
 BUNDLED_ARTICLE = "moscow-times-2022-02-01.txt"
 
+UNTITLED = "Untitled article"
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _SPACE = re.compile(r"\s+")
@@ -103,7 +104,7 @@ def parse_json_article(text: str, source: str = "<json>") -> Article:
         where = ".".join(str(p) for p in first["loc"]) or "document"
         raise ArticleError(f"{source}: invalid JSON article ({where}: {first['msg']})") from None
     paragraphs = tuple(p for p in data.paragraphs if p.strip())
-    title = data.title.strip() or "Untitled article"
+    title = data.title.strip() or UNTITLED
     return Article(title=title, paragraphs=paragraphs, url=data.url, published=data.published)
 
 
@@ -119,7 +120,7 @@ def parse_text_article(text: str, source: str = "<text>") -> Article:
     blocks = [b for b in map(_clean, _blocks(text)) if b]
     if not blocks:
         raise ArticleError(f"{source}: the article is empty")
-    title = blocks.pop(0).lstrip("#").strip()
+    title = blocks.pop(0).lstrip("#").strip() or UNTITLED
     published = _parse_date(blocks[0]) if blocks else None
     if published is not None:
         blocks.pop(0)

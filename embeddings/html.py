@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from embeddings.article import Article, join_broken
+from embeddings.article import UNTITLED, Article, join_broken
 from embeddings.errors import ArticleError
 
 _PARAGRAPH_TAGS = ("p", "quote")
@@ -42,7 +42,7 @@ def parse_html_article(
     if not paragraphs:
         raise ArticleError(f"{source}: no article found on the page")
     return Article(
-        title=(document.title or "").strip() or "Untitled article",
+        title=(document.title or "").strip() or UNTITLED,
         paragraphs=tuple(paragraphs),
         url=document.url or url,
         published=_date(document.date),

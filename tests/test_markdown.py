@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from embeddings.article import Article, load_article
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from embeddings.article import Article, load_article, parse_text_article
+from embeddings.errors import ArticleError
+from embeddings.markdown import markdown_to_text
 
 DOCUMENT = """\
 Seals Are Back
@@ -71,3 +76,19 @@ def test_front_matter_date_without_a_title_follows_the_heading(tmp_path: Path) -
 def test_text_file_is_not_read_as_markdown(tmp_path: Path) -> None:
     article = _load(tmp_path, "Title\n\nA *starred* word.\n", name="a.txt")
     assert article.paragraphs == ("A *starred* word.",)
+
+
+_PIECES = [*"ab #*_-=|`>[]()!<:\n\t.\"'0", "---\n", "title: x\n", "date: 2024-01-02\n", "\n\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+@example("#\n\nA heading with no words.")
+def test_any_text_or_markdown_loads_or_is_a_clear_error(text: str) -> None:
+    for plain in (text, markdown_to_text(text)):
+        try:
+            article = parse_text_article(plain)
+        except ArticleError:
+            continue
+        assert article.title and article.paragraphs
+        assert all(p.strip() and "\n" not in p for p in article.paragraphs)
