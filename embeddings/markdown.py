@@ -35,8 +35,8 @@ def markdown_to_text(text: str) -> str:
         text = text[front.end() :]
     for opening, token in itertools.pairwise(_parser.parse(text)):
         words = _words(token.children or []) if token.type == "inline" else ""
-        if words and opening.type == "heading_open":
-            blocks.append(f"{'#' * int(opening.tag[1])} {words}")
+        if words and opening.type == "heading_open":  # the first one is the title
+            blocks.append(f"# {words}")
         elif words and opening.type == "paragraph_open":  # not a table cell
             blocks.append(words)
     date = _ISO_DATE.match(fields.get("date", ""))
@@ -46,11 +46,12 @@ def markdown_to_text(text: str) -> str:
 
 
 def _words(children: list[Token]) -> str:
-    """An inline run's text: markup, images and inline HTML tags left out."""
+    """An inline run's text: markup, images and inline HTML tags left out (white space
+    is folded later, with the plain-text rules)."""
     parts = []
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-    return " ".join("".join(parts).split())
+    return "".join(parts).strip()
