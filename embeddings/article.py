@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -24,6 +25,12 @@ _BLANK_LINE = re.compile(r"\n\s*\n")
 _HEADING = re.compile(r"#{1,6}\s")
 _CLOSING = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", "]", ":", ";", "\u2026")
 _URL_LABEL = re.compile(r"^(original url|source|url)\s*:\s*(\S.*)?$", re.IGNORECASE)
+_UNICODE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,22 +84,33 @@ def load_article(path: str | Path) -> Article:
         raise ArticleError(f"{path}: is a directory, not an article file") from None
     except OSError as exc:
         raise ArticleError(f"{path}: cannot read article ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ArticleError(f"{path}: not UTF-8 text") from None
     suffix = path.suffix.lower()
-    if suffix == ".json":
-        return parse_json_article(text, source=str(path))
-    if suffix in (".html", ".htm"):
+    if suffix in (".html", ".htm"):  # a page declares its own encoding, which trafilatura reads
         from embeddings.html import parse_html_article
 
-        return parse_html_article(text, source=str(path))
+        return parse_html_article(raw, source=str(path))
+    text = decode_text(raw, source=str(path))
+    if suffix == ".json":
+        return parse_json_article(text, source=str(path))
     if suffix in (".md", ".markdown"):
         from embeddings.markdown import markdown_to_text
 
         text = markdown_to_text(text)
     return parse_text_article(text, source=str(path))
+
+
+def decode_text(raw: bytes, source: str = "<text>") -> str:
+    """Text from UTF-8 bytes, or from UTF-16 or UTF-32 ones that start with their byte
+    order mark (as Windows editors save "Unicode" text).
+
+    Other encodings are refused rather than guessed: a wrong guess would change the
+    characters quoted.
+    """
+    encoding = next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), "utf-8-sig")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise ArticleError(f"{source}: not UTF-8 text (save it as UTF-8)") from None
 
 
 def parse_json_article(text: str, source: str = "<json>") -> Article:

@@ -152,9 +152,29 @@ def test_directory_and_binary_files_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ArticleError, match="directory"):
         load_article(tmp_path)
     binary = tmp_path / "b.txt"
-    binary.write_bytes(b"\xff\xfe\x00bad")
-    with pytest.raises(ArticleError, match="UTF-8"):
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff")
+    with pytest.raises(ArticleError, match="not UTF-8 text"):
         load_article(binary)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "notepad.txt"
+    path.write_bytes(
+        "Caf\u00e9 Reopens\n\nThe caf\u00e9\u2019s owner said \u201cwe are back\u201d.\n".encode(
+            encoding
+        )
+    )
+    article = load_article(path)
+    assert article.title == "Caf\u00e9 Reopens"
+    assert article.paragraphs == ("The caf\u00e9\u2019s owner said \u201cwe are back\u201d.",)
+
+
+def test_text_in_another_encoding_is_refused_not_guessed(tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes("Caf\u00e9 Reopens\n\nThe caf\u00e9 owner is back.\n".encode("cp1252"))
+    with pytest.raises(ArticleError, match=r"latin\.txt: not UTF-8 text \(save it as UTF-8\)"):
+        load_article(path)
 
 
 def test_empty_text_article_is_an_error(tmp_path: Path) -> None:

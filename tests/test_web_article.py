@@ -130,6 +130,21 @@ def test_saved_html_file_is_read_the_same_way(tmp_path: Path) -> None:
     assert article.paragraphs == PARAGRAPHS and article.url == CANONICAL
 
 
+def test_saved_html_file_in_its_declared_encoding_is_read(tmp_path: Path) -> None:
+    text = "The caf\u00e9\u2019s owner said \u201cwe will reopen\u201d on Monday, after a closure."
+    page = (
+        '<html><head><meta charset="windows-1252"><title>Caf\u00e9 news</title></head>'
+        f"<body><article><h1>Caf\u00e9 news</h1><p>{text}</p>"
+        "<p>Na\u00efve critics were wrong, she added, pointing to the queue outside.</p>"
+        "</article></body></html>"
+    )
+    path = tmp_path / "saved.html"
+    path.write_bytes(page.encode("cp1252"))
+    article = load_article(path)
+    assert article.title == "Caf\u00e9 news"
+    assert article.paragraphs[0] == text
+
+
 def test_markdown_article_with_tags_and_a_broken_paragraph(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text(
