@@ -22,6 +22,7 @@ import Stemmer
 
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+", re.UNICODE)
 """A word, or a dotted acronym such as "U.S." (read as one word, "us")."""
+_SENTENCE_END = re.compile(r"[.!?]")
 STOP_WORDS = frozenset(
     """
     a an the of in on at to into from by with for as about and or but if than that
@@ -57,14 +58,30 @@ def content_words(text: str) -> list[str]:
     "US" in mixed-case text are the country, "us" is a pronoun.
     """
     shouting = not any(c.islower() for c in text)
-    words = []
-    for match in _WORD.finditer(text):
+    found = (_content_word(m.group(), shouting) for m in _WORD.finditer(text))
+    return [word for word in found if word]
+
+
+def names(text: str) -> list[str]:
+    """The content words of `text` written with a capital where no sentence starts
+    ("What did Ned Price say?": "ned", "price"), lower-cased; none in text that has no
+    lower-case letters to tell them apart.
+    """
+    if not any(c.islower() for c in text):
+        return []
+    found = []
+    for previous, match in itertools.pairwise(_WORD.finditer(text)):
         word = match.group()
-        acronym = word.endswith(".") or (word.isupper() and not shouting)
-        word = word.replace(".", "").lower()
-        if len(word) > 1 and (acronym or word not in STOP_WORDS):
-            words.append(word)
-    return words
+        if word[0].isupper() and not _SENTENCE_END.search(text, previous.end(), match.start()):
+            found.append(_content_word(word, shouting=False))
+    return [word for word in found if word]
+
+
+def _content_word(word: str, shouting: bool) -> str | None:
+    """`word` lower-cased if it carries meaning (see `content_words`), else None."""
+    acronym = word.endswith(".") or (word.isupper() and not shouting)
+    word = word.replace(".", "").lower()
+    return word if len(word) > 1 and (acronym or word not in STOP_WORDS) else None
 
 
 def tokenize(text: str) -> list[str]:

@@ -71,11 +71,18 @@ class WordExpander:
         return self._match(self._encoded([], _longest(words))[1])
 
     def expand_with_question(
-        self, question: str, words: Sequence[str]
-    ) -> tuple[Vectors, dict[str, float]]:
-        """The question's vector and `expand(words)`, from a single model call."""
-        questions, vectors = self._encoded([question], _longest(words))
-        return questions[0], self._match(vectors)
+        self, question: str, words: Sequence[str], others: Sequence[str] = ()
+    ) -> tuple[Vectors, dict[str, float], list[float]]:
+        """The question's vector, `expand(words)` and `similarity(others)`, from a single
+        model call."""
+        longest = _longest(words)
+        questions, vectors = self._encoded([question], longest + list(others))
+        closest = self.vocabulary.closest(vectors[len(longest) :])
+        return questions[0], self._match(vectors[: len(longest)]), [s for _, s in closest]
+
+    def similarity(self, words: Sequence[str]) -> list[float]:
+        """For each of `words`: its cosine with the closest article word."""
+        return [s for _, s in self.vocabulary.closest(self._encoded([], list(words))[1])]
 
     def _match(self, vectors: Vectors) -> dict[str, float]:
         expansion: dict[str, float] = {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.lexical import Bm25, content_words, tokenize, word_pairs
+from embeddings.lexical import Bm25, content_words, names, tokenize, word_pairs
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,23 @@ from embeddings.lexical import Bm25, content_words, tokenize, word_pairs
 )
 def test_content_words_keep_acronyms_and_drop_function_words(text: str, words: list[str]) -> None:
     assert content_words(text) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("What did Ned Price tell Lavrov?", ["ned", "price", "lavrov"]),
+        ("Lavrov said what?", []),  # a sentence's first word may be capitalised anyway
+        ("I read it. Where is Paris? Please say.", ["paris"]),
+        ("Did the U.S. and NATO reply to The Times?", ["us", "nato", "times"]),
+        ("what did biden say", []),
+        ("WHAT DID BIDEN SAY", []),
+    ],
+)
+def test_names_are_capitalised_content_words_not_opening_a_sentence(
+    text: str, found: list[str]
+) -> None:
+    assert names(text) == found
 
 
 def test_tokens_are_stems_of_the_content_words() -> None:

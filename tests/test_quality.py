@@ -105,5 +105,5 @@ def test_squad_slice_beats_every_baseline(real_embedder: Embedder) -> None:
         assert hybrid.recall_at_1 > report.methods[name].recall_at_1, name
     assert hybrid.recall_at_1 >= 0.79  # measured 0.817 on these three articles
     assert report.answered_on_topic / report.on_topic >= 0.97
-    assert report.declined_off_topic / report.off_topic >= 0.75
+    assert report.declined_off_topic / report.off_topic >= 0.94  # measured 0.947
     assert report.highlight_hits / report.highlights >= 0.8

@@ -13,6 +13,7 @@ from embeddings.index import build_index
 from embeddings.retriever import (
     EXPANSION_CREDIT,
     MAX_QUESTION_CHARS,
+    UNKNOWN_NAME_PENALTY,
     QuestionError,
     Retriever,
     clean_question,
@@ -90,7 +91,7 @@ def test_long_question_is_cut_at_a_word_with_a_note() -> None:
     assert note is not None and str(len(question)) in note
 
 
-def _retriever(min_relevance: float = 0.3) -> Retriever:
+def _retriever(min_relevance: float = 0.3, synonyms: dict[str, str] | None = None) -> Retriever:
     article = Article(
         "Pets",
         (
@@ -100,7 +101,7 @@ def _retriever(min_relevance: float = 0.3) -> Retriever:
         ),
         url="https://example.org/pets",
     )
-    embedder = FakeEmbedder()
+    embedder = FakeEmbedder(synonyms=synonyms)
     return Retriever(build_index(article, embedder), embedder, min_relevance)
 
 
@@ -184,6 +185,23 @@ def test_further_passages_are_quoted_only_on_their_own_evidence() -> None:
     assert [p.paragraph for p in answer.passages] == [3]
     both = _retriever(min_relevance=0.4).answer("Do cats and dogs sleep or walk?", 3)
     assert sorted(p.paragraph for p in both.passages) == [1, 2]
+
+
+def test_a_name_the_article_never_mentions_lowers_relevance_and_can_tip_the_decision() -> None:
+    retriever = _retriever()
+    named = retriever.rank("Do Cats purr for Garfield?")
+    plain = retriever.rank("Do cats purr for garfield?")  # the same words: no names
+    assert named.unknown_names == ("garfield",) and plain.unknown_names == ()
+    assert retriever.rank("Do Cats purr?").unknown_names == ()  # named, and in the article
+    np.testing.assert_allclose(named.relevance, plain.relevance - UNKNOWN_NAME_PENALTY, atol=1e-6)
+    retriever.min_relevance = float(plain.relevance.max()) - UNKNOWN_NAME_PENALTY / 2
+    assert retriever.select(plain, 3) and not retriever.select(named, 3)
+
+
+def test_a_name_the_article_says_in_other_words_costs_nothing() -> None:
+    retriever = _retriever(synonyms={"tabbies": "cats"})  # the model's view: the same thing
+    assert retriever.rank("Do Tabbies purr?").unknown_names == ()
+    assert retriever.rank("Do Tabbies purr for Garfield?").unknown_names == ("garfield",)
 
 
 def test_the_article_is_tokenized_once_not_per_question(monkeypatch: pytest.MonkeyPatch) -> None:

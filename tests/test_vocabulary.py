@@ -68,15 +68,20 @@ def test_a_question_and_its_new_words_share_one_model_call() -> None:
         return np.stack([vectors.get(t, _unit(0, 1)) for t in texts])
 
     expander = WordExpander(Vocabulary(["spokesman"], np.stack([_unit(1, 0)])), encode)
-    question, expansion = expander.expand_with_question(
-        "Who is the spokesperson?", ["spokesperson"]
+    question, expansion, closeness = expander.expand_with_question(
+        "Who is the spokesperson?", ["spokesperson"], ["Zorg"]
     )
-    assert calls == [["Who is the spokesperson?", "spokesperson"]]
+    assert calls == [["Who is the spokesperson?", "spokesperson", "Zorg"]]
     np.testing.assert_allclose(question, vectors["Who is the spokesperson?"])
     assert expansion == {"spokesman": pytest.approx(float(_unit(1, 0.1)[0]))}
-    again, same = expander.expand_with_question("Who is the spokesperson now?", ["spokesperson"])
+    assert closeness == [pytest.approx(0.0, abs=1e-6)]  # "Zorg" is far from every article word
+    again, same, _ = expander.expand_with_question("Who is the spokesperson now?", ["spokesperson"])
     assert calls[1] == ["Who is the spokesperson now?"]  # the word's vector is cached
     assert same == expansion and again.shape == (2,)
+    assert expander.similarity(["spokesperson", "Zorg"]) == pytest.approx(
+        [expansion["spokesman"], 0]
+    )
+    assert len(calls) == 2  # both cached
 
 
 def test_cached_word_vectors_do_not_keep_the_model_output_alive() -> None:
@@ -89,7 +94,7 @@ def test_cached_word_vectors_do_not_keep_the_model_output_alive() -> None:
         return buffer[:, :2]
 
     expander = WordExpander(Vocabulary(["cat"], np.stack([_unit(1, 0)])), encode)
-    question, expansion = expander.expand_with_question("Is the kitten asleep?", ["kitten"])
+    question, expansion, _ = expander.expand_with_question("Is the kitten asleep?", ["kitten"])
     del question
     gc.collect()
     assert expansion == {"cat": pytest.approx(1.0)}
