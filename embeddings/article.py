@@ -89,7 +89,7 @@ def load_article(path: str | Path) -> Article:
         from embeddings.html import parse_html_article
 
         return parse_html_article(raw, source=str(path))
-    text = decode_text(raw, source=str(path))
+    text = _decode_text(raw, source=str(path))
     if suffix == ".json":
         return parse_json_article(text, source=str(path))
     if suffix in (".md", ".markdown"):
@@ -99,7 +99,7 @@ def load_article(path: str | Path) -> Article:
     return parse_text_article(text, source=str(path))
 
 
-def decode_text(raw: bytes, source: str = "<text>") -> str:
+def _decode_text(raw: bytes, source: str = "<text>") -> str:
     """Text from UTF-8 bytes, or from UTF-16 or UTF-32 ones that start with their byte
     order mark (as Windows editors save "Unicode" text).
 

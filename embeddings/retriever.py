@@ -93,11 +93,11 @@ class Ranking:
     @property
     def relevance(self) -> Scores:
         """Per paragraph: a score that means the same in every article (see module doc)."""
-        return self.best_sentence_cosine + COVERAGE_WEIGHT * self.evidence - self.name_penalty
+        return self.best_sentence_cosine + self.credit(self.evidence)
 
-    @property
-    def name_penalty(self) -> float:
-        return UNKNOWN_NAME_PENALTY if self.unknown_names else 0.0
+    def credit(self, share: float) -> float:
+        """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
+        return COVERAGE_WEIGHT * share - (UNKNOWN_NAME_PENALTY if self.unknown_names else 0.0)
 
 
 def matched_share(
@@ -280,8 +280,7 @@ class Retriever:
         share = matched_share(
             ranking.tokens, ranking.expansion, self._words_of(paragraph).__contains__
         )
-        cosine = float(ranking.best_sentence_cosine[paragraph])
-        return cosine + COVERAGE_WEIGHT * share - ranking.name_penalty
+        return float(ranking.best_sentence_cosine[paragraph]) + ranking.credit(share)
 
     def _words_of(self, paragraph: int) -> frozenset[str]:
         """A paragraph's tokens, each paragraph tokenized once per retriever."""

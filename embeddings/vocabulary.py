@@ -77,12 +77,15 @@ class WordExpander:
         model call."""
         longest = _longest(words)
         questions, vectors = self._encoded([question], longest + list(others))
-        closest = self.vocabulary.closest(vectors[len(longest) :])
-        return questions[0], self._match(vectors[: len(longest)]), [s for _, s in closest]
+        split = len(longest)
+        return questions[0], self._match(vectors[:split]), self._closeness(vectors[split:])
 
     def similarity(self, words: Sequence[str]) -> list[float]:
         """For each of `words`: its cosine with the closest article word."""
-        return [s for _, s in self.vocabulary.closest(self._encoded([], list(words))[1])]
+        return self._closeness(self._encoded([], list(words))[1])
+
+    def _closeness(self, vectors: Vectors) -> list[float]:
+        return [similarity for _, similarity in self.vocabulary.closest(vectors)]
 
     def _match(self, vectors: Vectors) -> dict[str, float]:
         expansion: dict[str, float] = {}
