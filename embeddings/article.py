@@ -95,7 +95,7 @@ def load_article(path: str | Path) -> Article:
     if suffix in (".md", ".markdown"):
         from embeddings.markdown import markdown_to_text
 
-        text = markdown_to_text(text)
+        return parse_text_article(markdown_to_text(text), source=str(path), join=False)
     return parse_text_article(text, source=str(path))
 
 
@@ -126,14 +126,15 @@ def parse_json_article(text: str, source: str = "<json>") -> Article:
     return Article(title=title, paragraphs=paragraphs, url=data.url, published=data.published)
 
 
-def parse_text_article(text: str, source: str = "<text>") -> Article:
-    """Parse a plain-text or Markdown article.
+def parse_text_article(text: str, source: str = "<text>", join: bool = True) -> Article:
+    """Parse a plain-text article (or Markdown already turned into one).
 
     Blocks are separated by blank lines, or are lines (see `_blocks`). The first
     block (or a `# ` heading) is the title; a date block right after it is the
     publication date; a photo caption before the body, later Markdown headings,
     "Related article:" lines and inline HTML tags are dropped; an "Original url:"
-    label gives the source link; a paragraph broken mid-sentence is joined again.
+    label gives the source link; unless `join` is false, a paragraph broken
+    mid-sentence is joined again.
     """
     blocks = [b for b in map(_clean, _blocks(text)) if b]
     if not blocks:
@@ -162,7 +163,8 @@ def parse_text_article(text: str, source: str = "<text>") -> Article:
         if block.lower().startswith("related article:") or _HEADING.match(block):
             continue
         body.append(block)
-    body = join_broken(body)
+    if join:
+        body = join_broken(body)
     if not body:
         raise ArticleError(f"{source}: the article has no body paragraphs")
     return Article(title=title, paragraphs=tuple(body), url=url, published=published)

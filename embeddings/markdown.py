@@ -1,25 +1,31 @@
 """Markdown articles, read as plain text: what a reader sees, not the markup.
 
-Emphasis, links and inline code are reduced to their words; images, code blocks,
-tables and raw HTML blocks are not prose and are dropped; each paragraph, list
-item and quoted paragraph becomes a block. A front matter's `title` and `date`
-(a `---` block at the very top, as blog engines write it) become the title and
-the date. The result is in the plain-text article format, so the same rules then
-apply (see `article.parse_text_article`).
+Emphasis, links, struck-through and inline code are reduced to their words; images,
+code blocks, tables and raw HTML blocks are not prose and are dropped; each paragraph,
+list item and quoted paragraph becomes a block. A paragraph broken mid-sentence is
+joined to the one before it, but a list item never is: items are often fragments. A
+front matter's `title` and `date` (a `---` block at the very top, as blog engines write
+it) become the title and the date. The result is in the plain-text article format, so
+the same rules then apply (see `article.parse_text_article`), joining aside.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from embeddings.article import join_broken
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"^(title|date)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_parser = MarkdownIt("commonmark").enable("table")  # so that tables are known and left out
+# Tables and strikethrough are enabled so that tables are known (and left out) and
+# "~~words~~" reads as words.
+_parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
 def markdown_to_text(text: str) -> str:
@@ -33,16 +39,26 @@ def markdown_to_text(text: str) -> str:
         if fields.get("title"):
             blocks.append(f"# {fields['title']}")
         text = text[front.end() :]
-    for opening, token in itertools.pairwise(_parser.parse(text)):
-        words = _words(token.children or []) if token.type == "inline" else ""
-        if words and opening.type == "heading_open":  # the first one is the title
-            blocks.append(f"# {words}")
-        elif words and opening.type == "paragraph_open":  # not a table cell
-            blocks.append(words)
+    for prose, run in itertools.groupby(_blocks(_parser.parse(text)), key=lambda b: b[0]):
+        words = [block for _, block in run]
+        blocks.extend(join_broken(words) if prose else words)
     date = _ISO_DATE.match(fields.get("date", ""))
     if date:
         blocks.insert(1, date.group())  # right after the title, where a date is read
     return "\n\n".join(blocks)
+
+
+def _blocks(tokens: list[Token]) -> Iterator[tuple[bool, str]]:
+    """Each heading ("# " and its words), paragraph and list item, with whether it is a
+    paragraph outside any list (prose, which may continue the paragraph before)."""
+    items = 0  # how many list items the current token is in
+    for opening, token in itertools.pairwise(tokens):
+        items += {"list_item_open": 1, "list_item_close": -1}.get(opening.type, 0)
+        words = _words(token.children or []) if token.type == "inline" else ""
+        if words and opening.type == "heading_open":  # the first one is the title
+            yield False, f"# {words}"
+        elif words and opening.type == "paragraph_open":  # not a table cell
+            yield items == 0, words
 
 
 def _words(children: list[Token]) -> str:

@@ -73,6 +73,21 @@ def test_front_matter_date_without_a_title_follows_the_heading(tmp_path: Path) -
     assert article.paragraphs == ("Seals returned.",)
 
 
+def test_list_items_stay_apart_while_a_broken_paragraph_is_joined(tmp_path: Path) -> None:
+    article = _load(
+        tmp_path,
+        "# Talks\n\nThe demands were\n\n- no NATO membership for Ukraine\n"
+        "- no missiles near the border\n\nand the talks went on. A sentence cut\n\n"
+        "in two halves was ~~not~~ mended.\n",
+    )
+    assert article.paragraphs == (
+        "The demands were",
+        "no NATO membership for Ukraine",
+        "no missiles near the border",
+        "and the talks went on. A sentence cut in two halves was not mended.",
+    )
+
+
 def test_text_file_is_not_read_as_markdown(tmp_path: Path) -> None:
     article = _load(tmp_path, "Title\n\nA *starred* word.\n", name="a.txt")
     assert article.paragraphs == ("A *starred* word.",)
