@@ -32,10 +32,10 @@ class FakeEmbedder:
         self.query_calls = 0
         self.queries_encoded = 0
 
-    def _vector(self, text: str) -> np.ndarray:
+    def _vector(self, text: str) -> Vectors:
         words = [self.synonyms.get(w, w) for w in re.findall(r"\w+", text.lower())] or ["<empty>"]
         vector = np.sum([_word_vector(w) for w in words], axis=0)
-        return (vector / np.linalg.norm(vector)).astype(np.float32)
+        return np.asarray(vector / np.linalg.norm(vector), dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
         self.document_calls += 1

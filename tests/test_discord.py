@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import threading
@@ -350,6 +351,10 @@ async def test_plain_text_gateway_frames_work_too(settings: Settings, article: A
         await server.stop()
 
 
+def _finished(thread: threading.Thread) -> bool:
+    return not thread.is_alive()
+
+
 def _in_thread(target: Any) -> Any:
     """Run a blocking entry point (it calls asyncio.run) beside the test's event loop."""
     result: dict[str, Any] = {}
@@ -373,7 +378,7 @@ async def test_sync_command_registers_globally_or_in_one_server(
     settings = settings.model_copy(update={"discord_token": SecretStr(TOKEN)})
     for guild in (None, GUILD_ID):
         thread, result = _in_thread(lambda g=guild: sync_commands(settings, g))
-        await fake.wait_for(lambda t=thread: not t.is_alive(), timeout=20)
+        await fake.wait_for(functools.partial(_finished, thread), timeout=20)
         assert result.get("value") == 0, result
     assert {c["name"] for c in fake.commands["global"]} == {
         "ask",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import time
@@ -16,7 +17,7 @@ from embeddings.article import Article
 from embeddings.embedder import Embedder, Vectors
 from tests import stats
 from tests.discord_harness import start_bot
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, Interaction
 from tests.fakes import FakeEmbedder
 
 QUESTION = "When will the president decide to respond to the letter, says Peskov?"
@@ -37,6 +38,10 @@ class SlowEmbedder(FakeEmbedder):
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
         return super().encode_documents(texts, show_progress)
+
+
+def _all_edited(interactions: Sequence[Interaction]) -> bool:
+    return all(i.edits for i in interactions)
 
 
 def _rss_mb() -> float:
@@ -181,7 +186,7 @@ async def test_memory_is_stable_over_2000_questions(
                 )
                 for j in range(50)
             ]
-            await fake.wait_for(lambda b=batch: all(i.edits for i in b), timeout=60)
+            await fake.wait_for(functools.partial(_all_edited, batch), timeout=60)
         fake.interactions.clear()
         fake.requests.clear()
 

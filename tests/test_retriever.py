@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import embeddings.retriever as retriever_module
+from embeddings import lexical
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.retriever import (
@@ -207,7 +208,7 @@ def test_a_name_the_article_says_in_other_words_costs_nothing() -> None:
 def test_the_article_is_tokenized_once_not_per_question(monkeypatch: pytest.MonkeyPatch) -> None:
     retriever = _retriever(min_relevance=-10.0)
     tokenized: list[str] = []
-    original = retriever_module.tokenize
+    original = lexical.tokenize
 
     def counting(text: str) -> list[str]:
         tokenized.append(text)

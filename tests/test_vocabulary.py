@@ -121,7 +121,9 @@ def test_a_full_cache_starts_again_and_still_answers(monkeypatch: pytest.MonkeyP
 
 
 def test_empty_vocabulary_expands_nothing() -> None:
-    expander = WordExpander(Vocabulary([], np.empty((0, 2), np.float32)), lambda w: np.ones((1, 2)))
+    expander = WordExpander(
+        Vocabulary([], np.empty((0, 2), np.float32)), lambda w: np.ones((1, 2), np.float32)
+    )
     assert expander.expand(["anything"]) == {}
 
 
