@@ -106,10 +106,12 @@ def _decode_text(raw: bytes, source: str = "<text>") -> str:
     Other encodings are refused rather than guessed: a wrong guess would change the
     characters quoted.
     """
-    encoding = next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), "utf-8-sig")
+    encoding = next((name for bom, name in _UNICODE_BOMS if raw.startswith(bom)), None)
     try:
-        return raw.decode(encoding)
+        return raw.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError:
+        if encoding:  # its byte order mark says UTF-16 or UTF-32, but the rest is not
+            raise ArticleError(f"{source}: damaged {encoding.upper()} text") from None
         raise ArticleError(f"{source}: not UTF-8 text (save it as UTF-8)") from None
 
 

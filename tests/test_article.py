@@ -170,6 +170,13 @@ def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path: Path, encoding: s
     assert article.paragraphs == ("The caf\u00e9\u2019s owner said \u201cwe are back\u201d.",)
 
 
+def test_damaged_utf16_text_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes("Title\n\nBody.\n".encode("utf-16")[:-1])  # cut in the middle of a unit
+    with pytest.raises(ArticleError, match=r"cut\.txt: damaged UTF-16 text$"):
+        load_article(path)
+
+
 def test_text_in_another_encoding_is_refused_not_guessed(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("Caf\u00e9 Reopens\n\nThe caf\u00e9 owner is back.\n".encode("cp1252"))
