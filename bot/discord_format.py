@@ -28,6 +28,7 @@ COLOR = 0x2B6CB0
 
 NOT_FOUND = "I couldn't find that in the article."
 REPHRASE = "Try rephrasing your question, or ask about something the article covers."
+TENTATIVE = "*The article may not answer this. The closest passage:*"
 NO_MENTIONS = discord.AllowedMentions.none()
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 
@@ -162,10 +163,11 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
         return Reply(_embed(answer.article, description), _button_url(answer.article.url))
     separator = "\n\n"
     note = [shorten(f"(Note: {escape(answer.note)})", 200)] if answer.note else []
-    used = len(question) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
+    head = question + (TENTATIVE + separator if answer.tentative else "")
+    used = len(head) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
     budget = (DESCRIPTION_LIMIT - used) // len(answer.passages)
     blocks = [quote_passage(p, budget, show_scores) for p in answer.passages] + note
-    description = question + separator.join(blocks)
+    description = head + separator.join(blocks)
     link = None
     if answer.article.url:
         link = _button_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))

@@ -72,6 +72,16 @@ def format_report(report: Report, title: str, cross_article: bool) -> str:
         lines.append(f"answered, on-topic questions:   {answered:.3f} ({report.on_topic})")
     if declined is not None:
         lines.append(f"declined, {off_label}: {declined:.3f} ({report.off_topic})")
+    tentative = [
+        f"{rate:.3f} of {label}"
+        for rate, label in (
+            (report.rate(report.tentative_on_topic, report.on_topic), "on-topic questions"),
+            (report.rate(report.tentative_off_topic, report.off_topic), off_label),
+        )
+        if rate is not None
+    ]
+    if tentative:
+        lines.append(f"answered tentatively: {', '.join(tentative)}")
     highlight = report.rate(report.highlight_hits, report.highlights)
     if highlight is not None:
         lines.append(f"highlight contains the answer: {highlight:.3f} ({report.highlights})")

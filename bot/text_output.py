@@ -12,6 +12,7 @@ _BOLD, _RESET = "\033[1m", "\033[0m"
 
 NOT_FOUND = "I couldn't find that in the article."
 REPHRASE = "Try rephrasing, or ask about something the article covers."
+TENTATIVE = "The article may not answer this. The closest passage:"
 
 
 def format_answer(answer: Answer, bold: bool = False) -> str:
@@ -23,6 +24,8 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
         lines.append(f"error: {answer.error}")
     elif not answer.answered:
         lines += [NOT_FOUND, REPHRASE]
+    elif answer.tentative:
+        lines.append(TENTATIVE)
     for passage in answer.passages:
         text = passage.text
         if bold:

@@ -20,7 +20,10 @@ class Passage:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the article says about a question, or that it says nothing."""
+    """What the article says about a question, or that it says nothing.
+
+    A `tentative` answer quotes the closest passage of an article that may not answer.
+    """
 
     question: str
     answered: bool
@@ -29,12 +32,14 @@ class Answer:
     relevance: float = 0.0
     note: str | None = None
     error: str | None = None
+    tentative: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `ask --json`."""
         data: dict[str, Any] = {
             "question": self.question,
             "answered": self.answered,
+            "tentative": self.tentative,
             "passages": [
                 {
                     "paragraph": p.paragraph,

@@ -86,6 +86,8 @@ class Report:
     answered_on_topic: int = 0
     off_topic: int = 0
     declined_off_topic: int = 0
+    tentative_on_topic: int = 0  # answered, but tentatively (see `Retriever.is_tentative`)
+    tentative_off_topic: int = 0
     highlights: int = 0
     highlight_hits: int = 0
     questions: int = 0
@@ -165,14 +167,16 @@ def evaluate(
                 report.failures.append(f"{case.question!r}: {exc}")
                 continue
             ranking = retriever.rank(question)
-            answered = bool(retriever.select(ranking, 1))
+            answered, tentative = _decision(retriever, ranking)
             report.questions += 1
             if case.paragraph is None:
                 report.off_topic += 1
                 report.declined_off_topic += not answered
+                report.tentative_off_topic += tentative
             else:
                 report.on_topic += 1
                 report.answered_on_topic += answered
+                report.tentative_on_topic += tentative
                 for name, score in report.methods.items():
                     score.add(METHODS[name](ranking), case.paragraph)
                 if case.answers:
@@ -180,11 +184,17 @@ def evaluate(
                     sentence = retriever.highlight(case.paragraph, ranking)
                     report.highlight_hits += any(a in sentence for a in case.answers)
             if other is not None:
+                answered, tentative = _decision(other, other.rank(question, ranking.query_vector))
                 report.off_topic += 1
-                report.declined_off_topic += not other.select(
-                    other.rank(question, ranking.query_vector), 1
-                )
+                report.declined_off_topic += not answered
+                report.tentative_off_topic += tentative
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _decision(retriever: Retriever, ranking: Ranking) -> tuple[bool, bool]:
+    """Whether the retriever answers, and whether tentatively."""
+    answered = bool(retriever.select(ranking, 1))
+    return answered, answered and retriever.is_tentative(ranking)

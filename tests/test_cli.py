@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.settings import Settings
-from bot.text_output import WIDTH, format_answer
+from bot.text_output import TENTATIVE, WIDTH, format_answer
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 from tests.fakes import FakeEmbedder
@@ -166,7 +166,10 @@ def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
     }
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--json", "-"],
-        input="Who will decide when to respond to the U.S. letter?\nHow do I bake bread?\n",
+        input=(
+            "Who will decide when to respond to the U.S. letter?\nHow do I bake bread?\n"
+            "What's the weather in Moscow today?\n"
+        ),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -174,10 +177,13 @@ def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    first, second = _json_lines(result.stdout)
-    assert first["answered"] is True
+    first, second, near = _json_lines(result.stdout)
+    assert first["answered"] is True and first["tentative"] is False
     assert first["passages"][0]["paragraph"] == 4  # type: ignore[index]
     assert second["answered"] is False and second["passages"] == []
+    # About the article's city, not in the article: the closest passage, said to be a guess.
+    assert near["answered"] is True and near["tentative"] is True
+    assert len(near["passages"]) == 1  # type: ignore[arg-type]
 
 
 def test_run_without_a_token_names_it_and_exits_2(
@@ -214,6 +220,15 @@ def _inputs(lines: list[str]) -> Callable[[str], str]:
             raise EOFError from None
 
     return fake_input
+
+
+def test_a_tentative_answer_says_the_article_may_not_answer() -> None:
+    article = Article("Title", ("Peskov spoke on Tuesday.",), "https://example.org/a")
+    passage = Passage(1, article.paragraphs[0], article.paragraphs[0], 1.0)
+    sure = format_answer(Answer("q", True, (passage,), article))
+    tentative = format_answer(Answer("q", True, (passage,), article, tentative=True))
+    assert TENTATIVE not in sure
+    assert tentative.startswith(f"{TENTATIVE}\n[paragraph 1]")
 
 
 def test_best_match_is_shown_only_where_it_narrows_the_passage() -> None:

@@ -12,6 +12,7 @@ from bot.cooldown import UserCooldowns, cooldown_message
 from bot.discord_format import (
     DESCRIPTION_LIMIT,
     MESSAGE_LIMIT,
+    TENTATIVE,
     TITLE_LIMIT,
     URL_LIMIT,
     answer_reply,
@@ -70,7 +71,12 @@ def answers(draw: st.DrawFn) -> Answer:
         end = draw(st.integers(start + 1, len(text)))
         passages.append(Passage(number + 1, text, text[start:end], draw(st.floats(-10, 10))))
     return Answer(
-        draw(rich), bool(passages), tuple(passages), article, note=draw(st.one_of(st.none(), rich))
+        draw(rich),
+        bool(passages),
+        tuple(passages),
+        article,
+        note=draw(st.one_of(st.none(), rich)),
+        tentative=bool(passages) and draw(st.booleans()),
     )
 
 
@@ -92,6 +98,15 @@ def test_any_answer_fits_discord_limits_and_cannot_ping(answer: Answer, scores: 
     for line in (embed.description or "").split("\n"):
         unescaped = re.sub(r"\\.", "", line)  # drop every escaped character
         assert unescaped.count("**") % 2 == 0, line
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers())
+def test_a_tentative_answer_says_so_before_its_passage(answer: Answer) -> None:
+    description = answer_reply(answer).embed.description or ""
+    assert (TENTATIVE in description) == answer.tentative
+    if answer.tentative:
+        assert description.index(TENTATIVE) < description.index("**Paragraph")
 
 
 @settings(max_examples=100, deadline=None)

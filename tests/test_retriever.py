@@ -14,6 +14,7 @@ from embeddings.index import build_index
 from embeddings.retriever import (
     EXPANSION_CREDIT,
     MAX_QUESTION_CHARS,
+    TENTATIVE_MARGIN,
     UNKNOWN_NAME_PENALTY,
     QuestionError,
     Retriever,
@@ -131,7 +132,7 @@ def test_unrelated_question_is_declined_without_passages() -> None:
 
 def test_answer_json_shape() -> None:
     data = _retriever().answer("Do cats purr?", 3).to_dict()
-    assert set(data) == {"question", "answered", "passages", "article"}
+    assert set(data) == {"question", "answered", "tentative", "passages", "article"}
     assert data["article"] == {
         "title": "Pets",
         "published": None,
@@ -186,6 +187,22 @@ def test_further_passages_are_quoted_only_on_their_own_evidence() -> None:
     assert [p.paragraph for p in answer.passages] == [3]
     both = _retriever(min_relevance=0.4).answer("Do cats and dogs sleep or walk?", 3)
     assert sorted(p.paragraph for p in both.passages) == [1, 2]
+
+
+def test_an_answer_just_over_the_bar_is_tentative_and_quotes_the_closest_passage_alone() -> None:
+    question = "Do cats and dogs sleep or walk?"
+    retriever = _retriever(min_relevance=0.4)
+    sure = retriever.answer(question, 3)
+    assert not sure.tentative and len(sure.passages) == 2
+    assert sure.relevance >= 0.4 + TENTATIVE_MARGIN
+    retriever.min_relevance = sure.relevance - TENTATIVE_MARGIN / 2
+    tentative = retriever.answer(question, 3)
+    assert tentative.answered and tentative.tentative
+    assert tentative.passages == sure.passages[:1]
+    assert tentative.to_dict()["tentative"] is True
+    retriever.min_relevance = sure.relevance + 0.01
+    declined = retriever.answer(question, 3)
+    assert not declined.answered and not declined.tentative
 
 
 def test_a_name_the_article_never_mentions_lowers_relevance_and_can_tip_the_decision() -> None:
