@@ -23,7 +23,10 @@ import Stemmer
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+", re.UNICODE)
 """A word, or a dotted acronym such as "U.S." (read as one word, "us")."""
 _SENTENCE_END = re.compile(r"[.!?]")
-STOP_WORDS = frozenset(
+_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
+"""Titles before a name: dropped like function words ("Mr. Price" is Price); the full
+stop after one ends no sentence."""
+STOP_WORDS = _TITLES | frozenset(
     """
     a an the of in on at to into from by with for as about and or but if than that
     this these those is are was were be been being am do does did what which who
@@ -71,10 +74,16 @@ def names(text: str) -> list[str]:
         return []
     found = []
     for previous, match in itertools.pairwise(_WORD.finditer(text)):
-        word = match.group()
-        if word[0].isupper() and not _SENTENCE_END.search(text, previous.end(), match.start()):
+        word, gap = match.group(), text[previous.end() : match.start()]
+        opens_sentence = _SENTENCE_END.search(gap) and not _is_title(previous)
+        if word[0].isupper() and not opens_sentence:
             found.append(_content_word(word, shouting=False))
     return [word for word in found if word]
+
+
+def _is_title(word: re.Match[str]) -> bool:
+    """A title before a name ("Mr.", "Dr."), whose full stop does not end a sentence."""
+    return word.group()[0].isupper() and word.group().lower() in _TITLES
 
 
 def _content_word(word: str, shouting: bool) -> str | None:

@@ -20,6 +20,7 @@ from embeddings.lexical import Bm25, content_words, names, tokenize, word_pairs
         ("WHO IS PUTIN", ["putin"]),
         ("Russia's answer", ["russia", "answer"]),
         ("What did they say?", ["say"]),
+        ("What did Mr. Price tell Dr Smith?", ["price", "tell", "smith"]),
     ],
 )
 def test_content_words_keep_acronyms_and_drop_function_words(text: str, words: list[str]) -> None:
@@ -33,6 +34,7 @@ def test_content_words_keep_acronyms_and_drop_function_words(text: str, words: l
         ("Lavrov said what?", []),  # a sentence's first word may be capitalised anyway
         ("I read it. Where is Paris? Please say.", ["paris"]),
         ("Did the U.S. and NATO reply to The Times?", ["us", "nato", "times"]),
+        ("What did Mr. Price tell Dr. Smith?", ["price", "smith"]),  # a title is no sentence end
         ("what did biden say", []),
         ("WHAT DID BIDEN SAY", []),
     ],
