@@ -105,7 +105,8 @@ class Ranking:
     @property
     def top_relevance(self) -> float:
         """The `relevance` of the best paragraph (the first of equals)."""
-        return float(self.relevance[int(np.argmax(self.scores))])
+        best = int(np.argmax(self.scores))
+        return float(self.best_sentence_cosine[best]) + self.credit(self.evidence)
 
     def credit(self, share: float) -> float:
         """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
