@@ -26,6 +26,7 @@ from bot.discord_format import (
     answer_reply,
     article_reply,
     help_text,
+    is_greeting,
     strip_mentions,
 )
 from bot.settings import Settings
@@ -132,6 +133,8 @@ class ArticleBot(discord.Client):
             await send(BLANK)
         elif refusal is not None:
             await self._tell_privately(message, refusal, in_dm)
+        elif is_greeting(question):
+            await send(help_text(self.user.name if self.user else "bot"))
         else:
             await send(reply=answer_reply(await self.answer(question)))
 

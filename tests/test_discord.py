@@ -157,6 +157,18 @@ async def test_mention_is_answered_as_a_reply_without_the_mention(
     assert "**Q:** When will the president decide" in description
 
 
+async def test_a_greeting_by_dm_or_mention_gets_the_help_not_a_decline(
+    fake: FakeDiscord, bot: ArticleBot
+) -> None:
+    await fake.user_message("hi!", dm=True)
+    await fake.user_message(f"<@{BOT_ID}> help", dm=False, mention_bot=True, user_id=4242)
+    sent = await fake.wait_for(lambda: len(fake.messages) == 2 and fake.messages)
+    for message in sent:
+        body = message["request"]
+        assert "/ask" in body["content"] and "direct message" in body["content"]
+        assert "embeds" not in body or not body["embeds"]
+
+
 async def test_server_messages_without_a_mention_are_ignored(
     fake: FakeDiscord, bot: ArticleBot
 ) -> None:

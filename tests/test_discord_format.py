@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from bot.discord_format import (
     URL_LIMIT,
     answer_reply,
     article_reply,
+    is_greeting,
     shorten,
     strip_mentions,
     text_fragment_url,
@@ -132,6 +134,24 @@ def test_text_fragment_points_at_the_sentence() -> None:
     assert url == "https://example.org/a#:~:text=Putin%27s%20well%2Dknown%20spokesman%20said%20so."
     long = text_fragment_url("https://e.org/", "one two three four five six seven eight nine")
     assert long == "https://e.org/#:~:text=one%20two%20three%20four,six%20seven%20eight%20nine"
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting"),
+    [
+        ("hi", True),
+        ("Hello there!", True),
+        ("help?", True),
+        ("?", True),
+        ("Hi, who is Ned Price?", False),
+        ("history", False),
+        ("Is there help for Ukraine?", False),
+    ],
+)
+def test_a_greeting_or_a_call_for_help_is_told_apart_from_a_question(
+    text: str, greeting: bool
+) -> None:
+    assert is_greeting(text) is greeting
 
 
 def test_strip_mentions_removes_only_the_bot() -> None:
