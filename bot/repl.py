@@ -12,6 +12,8 @@ from bot.text_output import format_answer, format_source
 from embeddings.retriever import Retriever
 
 EXIT_WORDS = frozenset({"quit", "exit", ":q"})
+HELP_WORDS = frozenset({"help", "?"})
+USAGE = "Type a question and press Enter; Ctrl-D or 'quit' leaves."
 
 
 def run_repl(retriever: Retriever, settings: Settings) -> int:
@@ -20,7 +22,7 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
     readline = _enable_line_editing(history)
     article = retriever.index.article
     print(format_source(article, label="Ask about"))
-    print("Type a question and press Enter; Ctrl-D or 'quit' leaves.\n")
+    print(USAGE + "\n")
     bold = sys.stdout.isatty()
     try:
         while True:
@@ -32,6 +34,9 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
             if line.strip().lower() in EXIT_WORDS:
                 break
             if not line.strip():
+                continue
+            if line.strip().lower() in HELP_WORDS:
+                print(USAGE + "\n")
                 continue
             print(format_answer(retriever.answer(line, settings.top_k), bold) + "\n")
     except KeyboardInterrupt:
