@@ -134,9 +134,13 @@ class ArticleBot(discord.Client):
         elif refusal is not None:
             await self._tell_privately(message, refusal, in_dm)
         elif is_greeting(question):
-            await send(help_text(self.user.name if self.user else "bot"))
+            await send(self.help_text())
         else:
             await send(reply=answer_reply(await self.answer(question)))
+
+    def help_text(self) -> str:
+        """The `/help` text, with the bot's name as users see it."""
+        return help_text(self.user.name if self.user else "bot")
 
     def refusal(self, user_id: int, question: str) -> str | None:
         """Why a question will not be answered (blank, or the user's cooldown), else None.
@@ -240,9 +244,8 @@ def _add_commands(bot: ArticleBot) -> None:
     @bot.tree.command(name="help")
     async def help_command(interaction: discord.Interaction) -> None:
         """How to ask me about the article."""
-        name = bot.user.name if bot.user else "bot"
         await interaction.response.send_message(
-            help_text(name), ephemeral=True, allowed_mentions=NO_MENTIONS
+            bot.help_text(), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @bot.tree.context_menu(name="Ask the article")
