@@ -167,7 +167,8 @@ def evaluate(
                 report.failures.append(f"{case.question!r}: {exc}")
                 continue
             ranking = retriever.rank(question)
-            answered, tentative = _decision(retriever, ranking)
+            answered = bool(retriever.select(ranking, 1))
+            tentative = retriever.is_tentative(ranking)
             report.questions += 1
             if case.paragraph is None:
                 report.off_topic += 1
@@ -184,17 +185,11 @@ def evaluate(
                     sentence = retriever.highlight(case.paragraph, ranking)
                     report.highlight_hits += any(a in sentence for a in case.answers)
             if other is not None:
-                answered, tentative = _decision(other, other.rank(question, ranking.query_vector))
+                elsewhere = other.rank(question, ranking.query_vector)
                 report.off_topic += 1
-                report.declined_off_topic += not answered
-                report.tentative_off_topic += tentative
+                report.declined_off_topic += not other.select(elsewhere, 1)
+                report.tentative_off_topic += other.is_tentative(elsewhere)
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _decision(retriever: Retriever, ranking: Ranking) -> tuple[bool, bool]:
-    """Whether the retriever answers, and whether tentatively."""
-    answered = bool(retriever.select(ranking, 1))
-    return answered, answered and retriever.is_tentative(ranking)

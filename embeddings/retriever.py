@@ -105,8 +105,7 @@ class Ranking:
     @property
     def top_relevance(self) -> float:
         """The `relevance` of the best paragraph (the first of equals)."""
-        best = int(np.argmax(self.scores))
-        return float(self.best_sentence_cosine[best]) + self.credit(self.evidence)
+        return float(self.relevance[int(np.argmax(self.scores))])
 
     def credit(self, share: float) -> float:
         """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
@@ -279,7 +278,7 @@ class Retriever:
             article=article,
             relevance=ranking.top_relevance,
             note=note,
-            tentative=bool(chosen) and self.is_tentative(ranking),
+            tentative=self.is_tentative(ranking),
         )
 
     def select(self, ranking: Ranking, k: int) -> list[int]:
@@ -299,8 +298,8 @@ class Retriever:
         ]
 
     def is_tentative(self, ranking: Ranking) -> bool:
-        """Whether the best paragraph clears the bar by less than `TENTATIVE_MARGIN`."""
-        return ranking.top_relevance < self.min_relevance + TENTATIVE_MARGIN
+        """Whether the best paragraph clears the bar, but by less than `TENTATIVE_MARGIN`."""
+        return 0 <= ranking.top_relevance - self.min_relevance < TENTATIVE_MARGIN
 
     def _own_relevance(self, paragraph: int, ranking: Ranking) -> float:
         share = matched_share(
