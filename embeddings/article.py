@@ -162,7 +162,7 @@ def parse_text_article(text: str, source: str = "<text>", join: bool = True) -> 
             else:
                 expect_url = True
             continue
-        if block.lower().startswith("related article:") or _HEADING.match(block):
+        if is_link_line(block) or _HEADING.match(block):
             continue
         body.append(block)
     if join:
@@ -181,6 +181,18 @@ def join_broken(paragraphs: list[str]) -> list[str]:
         else:
             joined.append(paragraph)
     return joined
+
+
+def is_link_line(block: str) -> bool:
+    """A "Related article: …" line or a source link's label ("Original url: …"): not body
+    text."""
+    return bool(_URL_LABEL.match(block)) or block.lower().startswith("related article:")
+
+
+def announces_url(block: str) -> bool:
+    """A source link's label whose link is the next block ("Original url:")."""
+    label = _URL_LABEL.match(block)
+    return bool(label and not label.group(2))
 
 
 def article_to_json(article: Article) -> str:

@@ -3,7 +3,8 @@
 Emphasis, links, struck-through and inline code are reduced to their words; images,
 code blocks, tables and raw HTML blocks are not prose and are dropped; each paragraph,
 list item and quoted paragraph becomes a block. A paragraph broken mid-sentence is
-joined to the one before it, but a list item never is: items are often fragments. A
+joined to the one before it, but a list item never is: items are often fragments, nor
+is a source link or "Related article:" line, nor the link after a bare label. A
 front matter's `title` and `date` (a `---` block at the very top, as blog engines write
 it) become the title and the date. The result is in the plain-text article format, so
 the same rules then apply (see `article.parse_text_article`), joining aside.
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from embeddings.article import join_broken
+from embeddings.article import announces_url, is_link_line, join_broken
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"^(title|date)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -39,7 +40,9 @@ def markdown_to_text(text: str) -> str:
         if fields.get("title"):
             blocks.append(f"# {fields['title']}")
         text = text[front.end() :]
-    for prose, run in itertools.groupby(_blocks(_parser.parse(text)), key=lambda b: b[0]):
+    for prose, run in itertools.groupby(
+        _links_apart(_blocks(_parser.parse(text))), key=lambda b: b[0]
+    ):
         words = [block for _, block in run]
         blocks.extend(join_broken(words) if prose else words)
     date = _ISO_DATE.match(fields.get("date", ""))
@@ -59,6 +62,15 @@ def _blocks(tokens: list[Token]) -> Iterator[tuple[bool, str]]:
             yield False, f"# {words}"
         elif words and opening.type == "paragraph_open":  # not a table cell
             yield items == 0, words
+
+
+def _links_apart(blocks: Iterator[tuple[bool, str]]) -> Iterator[tuple[bool, str]]:
+    """`blocks` with link lines, and a link after its label, marked as not prose: they are
+    never joined to the text around them."""
+    after_label = False
+    for prose, block in blocks:
+        yield prose and not (after_label or is_link_line(block)), block
+        after_label = announces_url(block)
 
 
 def _words(children: list[Token]) -> str:

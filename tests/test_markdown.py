@@ -88,6 +88,21 @@ def test_list_items_stay_apart_while_a_broken_paragraph_is_joined(tmp_path: Path
     )
 
 
+def test_link_lines_are_never_joined_to_an_unfinished_paragraph(tmp_path: Path) -> None:
+    article = _load(
+        tmp_path,
+        "# Talks\n\nRead the embassy's statement on its page\n\nsource: https://example.org/a\n\n"
+        "The talks went on, read more\n\nRelated article: earlier talks\n\nOriginal url:\n\n"
+        "https://example.org/b\n\nand more after the link.\n",
+    )
+    assert article.paragraphs == (
+        "Read the embassy's statement on its page",
+        "The talks went on, read more",
+        "and more after the link.",
+    )
+    assert article.url == "https://example.org/b"
+
+
 def test_text_file_is_not_read_as_markdown(tmp_path: Path) -> None:
     article = _load(tmp_path, "Title\n\nA *starred* word.\n", name="a.txt")
     assert article.paragraphs == ("A *starred* word.",)
