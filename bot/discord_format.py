@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import discord
 
+from bot import text_output
+from bot.text_output import NOT_FOUND, REPHRASE
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 
@@ -26,9 +28,7 @@ URL_LIMIT = 512
 ELLIPSIS = "\u2026"
 COLOR = 0x2B6CB0
 
-NOT_FOUND = "I couldn't find that in the article."
-REPHRASE = "Try rephrasing your question, or ask about something the article covers."
-TENTATIVE = "*The article may not answer this. The closest passage:*"
+TENTATIVE = f"*{text_output.TENTATIVE}*"
 NO_MENTIONS = discord.AllowedMentions.none()
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 

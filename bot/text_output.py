@@ -10,8 +10,9 @@ from embeddings.article import Article
 WIDTH = 88
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
+# The wording of a decline and of a tentative answer, in the terminal and in Discord.
 NOT_FOUND = "I couldn't find that in the article."
-REPHRASE = "Try rephrasing, or ask about something the article covers."
+REPHRASE = "Try rephrasing your question, or ask about something the article covers."
 TENTATIVE = "The article may not answer this. The closest passage:"
 
 

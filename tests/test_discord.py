@@ -16,8 +16,9 @@ import yarl
 from pydantic import SecretStr
 
 from bot.discord_bot import APOLOGY, ArticleBot
-from bot.discord_format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, NOT_FOUND
+from bot.discord_format import DESCRIPTION_LIMIT, MESSAGE_LIMIT
 from bot.settings import Settings
+from bot.text_output import NOT_FOUND
 from embeddings.article import Article, load_article
 from tests import stats
 from tests.discord_harness import make_retriever, start_bot
