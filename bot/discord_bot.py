@@ -26,9 +26,9 @@ from bot.discord_format import (
     answer_reply,
     article_reply,
     help_text,
-    is_greeting,
     strip_mentions,
 )
+from bot.greeting import is_greeting
 from bot.settings import Settings
 from embeddings.answer import Answer
 from embeddings.retriever import MAX_QUESTION_CHARS, QuestionError, Retriever, clean_question

@@ -196,14 +196,6 @@ HELP_TEXT = """\
 I only quote the article; if it doesn't say, I tell you so."""
 
 
-_GREETING = re.compile(r"\W*(?:(?:hi|hello|hey|help|there|me|bot)\b\W*)*", re.IGNORECASE)
-
-
-def is_greeting(text: str) -> bool:
-    """Whether a message only greets the bot or asks for help ("hi", "Hello!", "help?")."""
-    return _GREETING.fullmatch(text) is not None
-
-
 def help_text(bot_name: str) -> str:
     """The `/help` text."""
     return shorten(HELP_TEXT.replace("{name}", escape(bot_name)), CONTENT_LIMIT)

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from bot.greeting import is_greeting
 from bot.settings import Settings
 from bot.text_output import format_answer, format_source
 from embeddings.retriever import Retriever
 
 EXIT_WORDS = frozenset({"quit", "exit", ":q"})
-HELP_WORDS = frozenset({"help", "?"})
 USAGE = "Type a question and press Enter; Ctrl-D or 'quit' leaves."
 
 
@@ -35,7 +35,7 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
                 break
             if not line.strip():
                 continue
-            if line.strip().lower() in HELP_WORDS:
+            if is_greeting(line):  # "help", "?", "hi"
                 print(USAGE + "\n")
                 continue
             print(format_answer(retriever.answer(line, settings.top_k), bold) + "\n")

@@ -202,14 +202,15 @@ def test_no_command_without_a_token_starts_the_prompt(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(
-        "builtins.input", _inputs(["What did Price say at the press briefing?", "help", "quit"])
+        "builtins.input",
+        _inputs(["What did Price say at the press briefing?", "help", "hi!", "quit"]),
     )
     assert main([]) == 0
     captured = capsys.readouterr()
     assert "DISCORD_TOKEN" in captured.err and "Loading the model" in captured.err
     assert "Ask about: Russia Says Still Working" in captured.out
     assert "[paragraph" in captured.out
-    assert captured.out.count(USAGE) == 2  # at the start, and for "help"
+    assert captured.out.count(USAGE) == 3  # at the start, and for "help" and "hi!"
     assert "I couldn't find that" not in captured.out
 
 

@@ -18,11 +18,11 @@ from bot.discord_format import (
     URL_LIMIT,
     answer_reply,
     article_reply,
-    is_greeting,
     shorten,
     strip_mentions,
     text_fragment_url,
 )
+from bot.greeting import is_greeting
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 from tests import stats
