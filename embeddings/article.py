@@ -209,21 +209,27 @@ def article_to_json(article: Article) -> str:
 
 
 def _blocks(text: str) -> list[str]:
-    """The text's blocks: split at blank lines (and see `_split_lines`) or, in a text
-    without any blank line, at every line."""
+    """The text's blocks: split at blank lines or, in a text without any blank line, at
+    every line. A title block whose last line is a date is split there; a block of whole
+    sentences is one paragraph per line, unless the text is hard-wrapped (some block
+    breaks a line mid-sentence), where a line may end with a sentence by chance."""
     text = text.replace("\r\n", "\n").strip()
     blocks = _BLANK_LINE.split(text)
     if len(blocks) == 1:
         return text.split("\n")
-    return [part for block in blocks for part in _split_lines(block)]
+    head, *body = blocks
+    *title, last = head.split("\n")
+    if title and _parse_date(_clean(last)):
+        blocks = [" ".join(title), last, *body]
+    if not all(map(_whole_lines, blocks)):
+        return blocks
+    return [line for block in blocks for line in block.split("\n")]
 
 
-def _split_lines(block: str) -> list[str]:
-    """A block's lines when every line ends a sentence (one paragraph per line), else the
-    block whole: a hard-wrapped paragraph breaks its lines mid-sentence."""
-    lines = block.split("\n")
-    ends = all(line.rstrip().endswith(_CLOSING) or _HEADING.match(line) for line in lines[:-1])
-    return lines if ends else [block]
+def _whole_lines(block: str) -> bool:
+    """Whether every line of a block but the last ends a sentence (or is a heading)."""
+    lines = block.split("\n")[:-1]
+    return all(line.rstrip().endswith(_CLOSING) or _HEADING.match(line) for line in lines)
 
 
 def _clean(block: str) -> str:

@@ -84,6 +84,23 @@ def test_hard_wrapped_paragraph_stays_whole() -> None:
     assert parsed.paragraphs == ("The cat sat on the mat. It was warm. The dog slept.", "Next.")
 
 
+def test_in_hard_wrapped_text_a_line_ending_a_sentence_does_not_split_a_paragraph() -> None:
+    parsed = parse_text_article(
+        "T\n\nThe talks went on for hours.\nNothing was agreed.\n\n"
+        "Moscow said it would send a written\nreply later this week.\n"
+    )
+    assert parsed.paragraphs == (
+        "The talks went on for hours. Nothing was agreed.",
+        "Moscow said it would send a written reply later this week.",
+    )
+
+
+def test_title_and_date_in_one_block_are_told_apart() -> None:
+    parsed = parse_text_article("Talks Stall\nas Moscow Waits\nFebruary 01, 2022\n\nBody.\n")
+    assert (parsed.title, parsed.published) == ("Talks Stall as Moscow Waits", date(2022, 2, 1))
+    assert parsed.paragraphs == ("Body.",)
+
+
 def test_markdown_headings_are_not_body_text() -> None:
     parsed = parse_text_article("# A Title\nFirst paragraph.\n\n## Background\n\nSecond one.\n")
     assert parsed.title == "A Title"
