@@ -221,6 +221,9 @@ class _TimedEmbedder:
         self.seconds += time.perf_counter() - started
         return vectors
 
+    def knows_word(self, word: str) -> bool:
+        return self.inner.knows_word(word)
+
 
 def latency(retriever: Retriever, count: int, plain_model: Any | None = None) -> Figures:
     """Warm per-question latency, split into encoding and the rest; throughput; baselines.
@@ -286,6 +289,9 @@ class _RandomEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self.encode_many(len(texts))
+
+    def knows_word(self, word: str) -> bool:
+        return True
 
 
 def synthetic_article(paragraphs: int, seed: int = 0) -> Article:

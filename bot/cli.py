@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path, help="questions (.jsonl) or SQuAD (.json/.json.gz)")
     evaluate.add_argument("--compare", action="store_true", help="add the plain baselines")
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N SQuAD articles")
+    evaluate.add_argument(
+        "--lowercase", action="store_true", help="ask every question in lower case, as many type"
+    )
     evaluate.set_defaults(handler=cmd_eval)
 
     run = sub.add_parser("run", parents=[common], help="run the Discord bot")
@@ -241,7 +244,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     _quiet_model_loading()
     from bot.eval_command import run_eval
 
-    return run_eval(args.file, settings, compare=args.compare, limit=args.limit)
+    return run_eval(
+        args.file, settings, compare=args.compare, limit=args.limit, lowercase=args.lowercase
+    )
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

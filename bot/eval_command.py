@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -16,8 +17,11 @@ from embeddings.index import load_index
 from embeddings.retriever import Retriever
 
 
-def run_eval(path: Path, settings: Settings, compare: bool, limit: int | None) -> int:
-    """Evaluate `path` (JSONL questions for the configured article, or SQuAD JSON)."""
+def run_eval(
+    path: Path, settings: Settings, compare: bool, limit: int | None, lowercase: bool = False
+) -> int:
+    """Evaluate `path` (JSONL questions for the configured article, or SQuAD JSON), with
+    every question in lower case if `lowercase`."""
     methods = list(METHODS) if compare else ["hybrid"]
     name = path.name.lower()
     if name.endswith((".json", ".json.gz")):
@@ -30,6 +34,9 @@ def run_eval(path: Path, settings: Settings, compare: bool, limit: int | None) -
         runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False
     else:
         raise ArticleError(f"{path}: expected a .jsonl question file or SQuAD .json/.json.gz")
+    if lowercase:
+        runs = [(r, [replace(c, question=c.question.lower()) for c in cases]) for r, cases in runs]
+        title += ", questions in lower case"
     total = sum(len(cases) for _, cases in runs)
     with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
         report = evaluate(runs, methods, cross_article=cross, progress=bar.update)

@@ -35,6 +35,11 @@ class Embedder(Protocol):
         """Encode questions (or their words) to an (n, dim) float32 array of unit vectors."""
         ...
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the model's tokenizer keeps `word` whole: it splits most names and rare
+        words into pieces."""
+        ...
+
 
 class SentenceTransformerEmbedder:
     """Embeds with a sentence-transformers model on the CPU.
@@ -62,6 +67,9 @@ class SentenceTransformerEmbedder:
             list(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def knows_word(self, word: str) -> bool:
+        return len(self.model.tokenizer.tokenize(word)) == 1
 
 
 def resolve_model(name: str) -> tuple[str, str]:

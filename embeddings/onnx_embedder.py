@@ -62,6 +62,9 @@ class OnnxEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts)
 
+    def knows_word(self, word: str) -> bool:
+        return len(self._tokenizer.encode(word, add_special_tokens=False).ids) == 1
+
     def _encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.empty((0, self.dimension), dtype=np.float32)

@@ -22,10 +22,14 @@ class FakeEmbedder:
     """Texts sharing words get similar unit vectors; counts what it encodes."""
 
     def __init__(
-        self, model_id: str = "fake-model", synonyms: dict[str, str] | None = None
+        self,
+        model_id: str = "fake-model",
+        synonyms: dict[str, str] | None = None,
+        rare: frozenset[str] = frozenset(),
     ) -> None:
         self.model_id = model_id
         self.synonyms = synonyms or {}  # word -> the word it is embedded as
+        self.rare = rare  # words its "tokenizer" splits into pieces
         self.loads = 0  # counted by tests that stand it in for model loading
         self.documents_encoded = 0
         self.document_calls = 0
@@ -46,3 +50,6 @@ class FakeEmbedder:
         self.query_calls += 1
         self.queries_encoded += len(texts)
         return np.stack([self._vector(t) for t in texts]).reshape(len(texts), DIM)
+
+    def knows_word(self, word: str) -> bool:
+        return word not in self.rare

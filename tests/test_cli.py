@@ -169,7 +169,7 @@ def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "ask", "--json", "-"],
         input=(
             "Who will decide when to respond to the U.S. letter?\nHow do I bake bread?\n"
-            "What's the weather in Moscow today?\n"
+            "What's the weather in Moscow today?\nwhat did biden say\n"
         ),
         capture_output=True,
         text=True,
@@ -178,13 +178,35 @@ def test_real_model_end_to_end_through_python_m_bot(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    first, second, near = _json_lines(result.stdout)
+    first, second, near, lower = _json_lines(result.stdout)
     assert first["answered"] is True and first["tentative"] is False
     assert first["passages"][0]["paragraph"] == 4  # type: ignore[index]
     assert second["answered"] is False and second["passages"] == []
     # About the article's city, not in the article: the closest passage, said to be a guess.
     assert near["answered"] is True and near["tentative"] is True
     assert len(near["passages"]) == 1  # type: ignore[arg-type]
+    # A name the article never mentions, typed in lower case, is noticed all the same.
+    assert lower["answered"] is False or lower["tentative"] is True
+
+
+def test_eval_prints_recall_per_method_and_the_decisions(
+    fake_model: FakeEmbedder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "What did Ned Price say at the press briefing?", "paragraph": 7}\n'
+        '{"question": "How do I bake bread?", "paragraph": null}\n'
+    )
+    assert main(["eval", str(questions), "--compare"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("q.jsonl on 'Russia Says")
+    assert [line.split()[:2] for line in lines[3:7]] == [
+        ["hybrid", "1.000"], ["bm25", "1.000"], ["dense", "1.000"], ["zsum", "1.000"]
+    ]  # fmt: skip
+    assert "answered, on-topic questions:   1.000 (1)" in lines
+    assert "declined, off-topic questions: 1.000 (1)" in lines
+    assert main(["eval", str(questions), "--lowercase"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(", questions in lower case")
 
 
 def test_run_without_a_token_names_it_and_exits_2(

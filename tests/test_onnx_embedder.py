@@ -63,6 +63,16 @@ def test_the_export_gives_the_original_vectors_in_any_batch(
 
 
 @pytest.mark.model
+@pytest.mark.parametrize("word", ["moscow", "weather", "putin", "biden", "scholz", "peskov"])
+def test_the_export_knows_the_words_the_original_keeps_whole(
+    real_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder, word: str
+) -> None:
+    assert isinstance(real_embedder, OnnxEmbedder)
+    assert real_embedder.knows_word(word) is plain_embedder.knows_word(word)
+    assert real_embedder.knows_word(word) is (word in ("moscow", "weather", "putin"))
+
+
+@pytest.mark.model
 def test_a_later_start_loads_the_export_without_torch(
     model_cache: Path, real_embedder: Embedder
 ) -> None:

@@ -93,7 +93,11 @@ def test_long_question_is_cut_at_a_word_with_a_note() -> None:
     assert note is not None and str(len(question)) in note
 
 
-def _retriever(min_relevance: float = 0.3, synonyms: dict[str, str] | None = None) -> Retriever:
+def _retriever(
+    min_relevance: float = 0.3,
+    synonyms: dict[str, str] | None = None,
+    rare: frozenset[str] = frozenset(),
+) -> Retriever:
     article = Article(
         "Pets",
         (
@@ -103,7 +107,7 @@ def _retriever(min_relevance: float = 0.3, synonyms: dict[str, str] | None = Non
         ),
         url="https://example.org/pets",
     )
-    embedder = FakeEmbedder(synonyms=synonyms)
+    embedder = FakeEmbedder(synonyms=synonyms, rare=rare)
     return Retriever(build_index(article, embedder), embedder, min_relevance)
 
 
@@ -214,6 +218,16 @@ def test_a_name_the_article_never_mentions_lowers_relevance_and_can_tip_the_deci
     np.testing.assert_allclose(named.relevance, plain.relevance - UNKNOWN_NAME_PENALTY, atol=1e-6)
     retriever.min_relevance = float(plain.relevance.max()) - UNKNOWN_NAME_PENALTY / 2
     assert retriever.select(plain, 3) and not retriever.select(named, 3)
+
+
+def test_without_capitals_a_word_the_model_splits_counts_as_a_name() -> None:
+    retriever = _retriever(rare=frozenset({"garfield", "cats"}))
+    named = retriever.rank("Do Cats purr for Garfield?")
+    lower = retriever.rank("do cats purr for garfield?")
+    assert lower.unknown_names == named.unknown_names == ("garfield",)  # "cats" is in the article
+    np.testing.assert_allclose(lower.relevance, named.relevance, atol=1e-6)
+    # A question that capitalises a name is taken at its word about the others.
+    assert retriever.rank("Do Cats purr for garfield?").unknown_names == ()
 
 
 def test_a_name_the_article_says_in_other_words_costs_nothing() -> None:
