@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import discord
 
-from bot import text_output
 from bot.text_output import NOT_FOUND, REPHRASE
+from bot.text_output import TENTATIVE as PLAIN_TENTATIVE
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 
@@ -28,7 +28,7 @@ URL_LIMIT = 512
 ELLIPSIS = "\u2026"
 COLOR = 0x2B6CB0
 
-TENTATIVE = f"*{text_output.TENTATIVE}*"
+TENTATIVE = f"*{PLAIN_TENTATIVE}*"
 NO_MENTIONS = discord.AllowedMentions.none()
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 
