@@ -24,6 +24,7 @@ _SPACE = re.compile(r"\s+")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 _HEADING = re.compile(r"#{1,6}\s")
 _CLOSING = (".", "!", "?", '"', "'", "\u201d", "\u2019", ")", "]", ":", ";", "\u2026")
+_WEB_LINK = re.compile(r"https?://[^\s/?#]+\S*", re.IGNORECASE)
 _URL_LABEL = re.compile(r"^(original url|source|url)\s*:\s*(\S.*)?$", re.IGNORECASE)
 _UNICODE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
@@ -56,6 +57,15 @@ class _JsonArticle(BaseModel):
     url: str | None = None
     published: date | None = None
     paragraphs: list[str]
+
+    @field_validator("url")
+    @classmethod
+    def _web_link(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if web_link(value) is None:
+            raise ValueError("must be an http:// or https:// link")
+        return value.strip()
 
     @field_validator("paragraphs")
     @classmethod
@@ -152,19 +162,12 @@ def parse_text_article(text: str, source: str = "<text>", join: bool = True) -> 
     body: list[str] = []
     expect_url = False
     for block in blocks:
-        if expect_url:
-            url, expect_url = _join_url(block), False
-            continue
-        label = _URL_LABEL.match(block)
-        if label:
-            if label.group(2):
-                url = _join_url(label.group(2))
-            else:
-                expect_url = True
-            continue
-        if is_link_line(block) or _HEADING.match(block):
-            continue
-        body.append(block)
+        link = labelled_link(block) or (web_link(block) if expect_url else None)
+        expect_url = announces_url(block)
+        if link:
+            url = link
+        elif not (is_link_line(block) or _HEADING.match(block)):
+            body.append(block)
     if join:
         body = join_broken(body)
     if not body:
@@ -185,14 +188,28 @@ def join_broken(paragraphs: list[str]) -> list[str]:
 
 def is_link_line(block: str) -> bool:
     """A "Related article: …" line or a source link's label ("Original url: …"): not body
-    text."""
-    return bool(_URL_LABEL.match(block)) or block.lower().startswith("related article:")
+    text. A label followed by words that are no link ("Source: Reuters") is."""
+    related = block.lower().startswith("related article:")
+    return related or announces_url(block) or labelled_link(block) is not None
 
 
 def announces_url(block: str) -> bool:
     """A source link's label whose link is the next block ("Original url:")."""
     label = _URL_LABEL.match(block)
     return bool(label and not label.group(2))
+
+
+def labelled_link(block: str) -> str | None:
+    """The link of a source label that has it on the same line ("Source: https://…")."""
+    label = _URL_LABEL.match(block)
+    return web_link(label.group(2)) if label and label.group(2) else None
+
+
+def web_link(text: str) -> str | None:
+    """`text` as an absolute http(s) link, with line-wrapping spaces taken out; None if it
+    is not one."""
+    link = "".join(text.split())
+    return link if _WEB_LINK.fullmatch(link) else None
 
 
 def article_to_json(article: Article) -> str:
@@ -256,6 +273,3 @@ def _is_broken(previous: str, block: str) -> bool:
     return not previous.endswith(_CLOSING) and block[:1].islower()
 
 
-def _join_url(block: str) -> str:
-    """Undo line wrapping inside a URL (stray spaces or newlines)."""
-    return "".join(block.split())

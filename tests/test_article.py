@@ -113,6 +113,15 @@ def test_url_on_the_label_line_is_read() -> None:
     assert parsed.paragraphs == ("Body.",)
 
 
+def test_a_label_without_a_link_is_body_text_not_the_source_link() -> None:
+    parsed = parse_text_article("T\n\nBody.\n\nSource: Reuters and AFP\n")
+    assert parsed.url is None
+    assert parsed.paragraphs == ("Body.", "Source: Reuters and AFP")
+    parsed = parse_text_article("T\n\nBody.\n\nOriginal url:\n\nSee the site.\n")
+    assert parsed.url is None
+    assert parsed.paragraphs == ("Body.", "See the site.")
+
+
 def test_json_article_keeps_paragraphs_as_given(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     paragraphs = ["  Spaced <b>text</b> stays.", "Second."]
@@ -134,7 +143,9 @@ def test_json_article_keeps_paragraphs_as_given(tmp_path: Path) -> None:
 
 def test_json_article_date_is_optional(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
-    path.write_text(json.dumps({"title": "T", "url": "u", "paragraphs": ["P."]}))
+    path.write_text(
+        json.dumps({"title": "T", "url": "https://example.org/u", "paragraphs": ["P."]})
+    )
     assert load_article(path).published is None
 
 
@@ -146,6 +157,7 @@ def test_json_article_date_is_optional(tmp_path: Path) -> None:
         (json.dumps({"title": "T", "paragraphs": []}), "paragraphs"),
         (json.dumps({"paragraphs": ["P."]}), "title"),
         (json.dumps({"title": "T", "published": "yesterday", "paragraphs": ["P."]}), "published"),
+        (json.dumps({"title": "T", "url": "example.org/a", "paragraphs": ["P."]}), "url"),
     ],
 )
 def test_malformed_json_article_names_file_and_problem(
