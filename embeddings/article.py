@@ -271,5 +271,3 @@ def _is_caption(block: str) -> bool:
 def _is_broken(previous: str, block: str) -> bool:
     """True when `block` continues a sentence that `previous` left unfinished."""
     return not previous.endswith(_CLOSING) and block[:1].islower()
-
-

@@ -69,7 +69,9 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def knows_word(self, word: str) -> bool:
-        return len(self.model.tokenizer.tokenize(word)) == 1
+        # A tokenizer that cannot list a word's pieces (a static model's) counts it whole.
+        tokenize = getattr(self.model.tokenizer, "tokenize", None)
+        return tokenize is None or len(tokenize(word)) == 1
 
 
 def resolve_model(name: str) -> tuple[str, str]:

@@ -58,3 +58,14 @@ def test_vectors_are_unit_float32_and_a_batch_does_not_change_them(
     assert np.allclose(np.linalg.norm(documents, axis=1), 1, atol=1e-5)
     # A question encoded beside its (shorter, padded) words gets the vector it gets alone.
     assert np.allclose(queries[0], real_embedder.encode_queries([QUESTION])[0], atol=1e-5)
+
+
+def test_a_tokenizer_that_cannot_list_pieces_counts_every_word_whole() -> None:
+    class StaticTokenizer:  # like a static-embedding model's: it encodes, but has no tokenize
+        def encode(self, text: str) -> list[int]:
+            return [len(text)]
+
+    class Model:
+        tokenizer = StaticTokenizer()
+
+    assert SentenceTransformerEmbedder(Model(), "static").knows_word("biden") is True
