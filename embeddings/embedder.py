@@ -69,8 +69,8 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def knows_word(self, word: str) -> bool:
-        # A tokenizer that cannot list a word's pieces (a static model's) counts it whole.
-        tokenize = getattr(self.model.tokenizer, "tokenize", None)
+        # A model whose tokenizer cannot list a word's pieces (a static one's) counts it whole.
+        tokenize = getattr(getattr(self.model, "tokenizer", None), "tokenize", None)
         return tokenize is None or len(tokenize(word)) == 1
 
 

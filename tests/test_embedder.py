@@ -69,3 +69,4 @@ def test_a_tokenizer_that_cannot_list_pieces_counts_every_word_whole() -> None:
         tokenizer = StaticTokenizer()
 
     assert SentenceTransformerEmbedder(Model(), "static").knows_word("biden") is True
+    assert SentenceTransformerEmbedder(object(), "no-tokenizer").knows_word("biden") is True
