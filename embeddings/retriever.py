@@ -220,7 +220,11 @@ class Retriever:
         ]
         # Without a capital mid-sentence, a name may be written in lower case ("what did
         # biden say"): then any word the model's vocabulary lacks whole may be one.
-        named = names(question) or [w for w in words if not self.embedder.knows_word(w)]
+        named = names(question) or [
+            w
+            for w, t in zip(words, tokens, strict=True)
+            if not index.paragraph_bm25.contains(t) and not self.embedder.knows_word(w)
+        ]  # (the article's own words need no tokenizer call)
         absent_names = [n for n in named if not index.paragraph_bm25.contains(stem(n))]
         if query_vector is None:
             query_vector, expansion, closeness = self._expander.expand_with_question(
