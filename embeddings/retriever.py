@@ -30,7 +30,7 @@ from embeddings.embedder import Embedder, Vectors
 from embeddings.errors import ArticleBotError
 from embeddings.index import ArticleIndex
 from embeddings.lexical import content_words, names, stem, tokenize
-from embeddings.vocabulary import WordExpander
+from embeddings.vocabulary import WordExpander, bm25_weights
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are cut to this many characters (with a note in the answer)."""
@@ -234,7 +234,8 @@ class Retriever:
             expansion = self._expander.expand(missing)
             closeness = self._expander.similarity(absent_names)
         paragraph_cos = index.paragraph_vectors @ query_vector
-        paragraph_bm25 = index.paragraph_bm25.scores(tokens, expansion)
+        weights = bm25_weights(expansion)
+        paragraph_bm25 = index.paragraph_bm25.scores(tokens, weights)
         n = len(paragraph_cos)
         if n > CANDIDATES:
             candidates = np.sort(top_k(fuse([paragraph_cos, paragraph_bm25]), CANDIDATES))
@@ -248,7 +249,7 @@ class Retriever:
             candidates, group_starts = np.arange(n), self._starts
             sentence_ids = np.arange(len(index.sentence_spans))
             sentence_cos = index.sentence_vectors @ query_vector
-        sentence_bm25 = index.sentence_bm25.scores(tokens, expansion)[sentence_ids]
+        sentence_bm25 = index.sentence_bm25.scores(tokens, weights)[sentence_ids]
         best_cos = group_max(sentence_cos, group_starts)
         dense = fuse([paragraph_cos[candidates], best_cos])
         lexical = fuse([paragraph_bm25[candidates], group_max(sentence_bm25, group_starts)])

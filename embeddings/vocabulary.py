@@ -2,13 +2,14 @@
 
 A question often names a thing in other words than the article ("spokesperson"
 for "spokesman", "assurances" for "guarantees"). Each such word is replaced, for
-BM25, by the article word the model finds closest to it, weighted by their
-cosine similarity, when that similarity is high enough to mean the same thing.
+BM25, by the article word the model finds closest to it, when their cosine
+similarity is high enough to mean the same thing, and weighted by how far above
+that bar it is (see `bm25_weights`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -26,6 +27,21 @@ WORDS_PER_QUESTION = 2
 """Absent words matched per question, the longest first: each new one costs a few
 milliseconds of model time on a small CPU. (Always the same ones, so an answer does not
 depend on which words earlier questions brought into the cache.)"""
+
+
+def bm25_weights(expansion: Mapping[str, float]) -> dict[str, float]:
+    """What each stand-in token of an `expansion` counts for in BM25: the share of the
+    way its similarity goes from `MIN_SIMILARITY` (nothing) to 1 (the word itself).
+
+    A stand-in's weight then grows from zero as its similarity crosses the bar, rather
+    than jumping to a half; a loose match ("written" for "published", 0.67) counts for
+    a third. SQuAD v1.1 dev recall@1: 0.8762 weighted by the similarity itself, 0.8758
+    so; the bundled questions: 0.947 and 0.954 (the later and reworded sets: unchanged).
+    """
+    return {
+        token: (similarity - MIN_SIMILARITY) / (1 - MIN_SIMILARITY)
+        for token, similarity in expansion.items()
+    }
 
 
 def article_words(texts: Sequence[str]) -> list[str]:

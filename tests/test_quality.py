@@ -46,8 +46,9 @@ def test_question_set_is_large_enough() -> None:
 
 def test_right_paragraph_is_first_for_most_and_in_the_top_three(bundled_report) -> None:  # type: ignore[no-untyped-def]
     hybrid = bundled_report.methods["hybrid"]
-    # Measured: R@1 0.947, R@3 0.977 (131 questions); the floors leave room for one question.
-    assert hybrid.recall_at_1 >= 0.935
+    # Measured: R@1 0.954, R@3 0.977 (131 questions). R@1 is held to the target (0.95);
+    # the R@3 floor leaves room for one question.
+    assert hybrid.recall_at_1 >= 0.95
     assert hybrid.recall_at_3 >= 0.96
     for baseline in ("bm25", "dense", "zsum"):
         assert hybrid.recall_at_1 > bundled_report.methods[baseline].recall_at_1, baseline
@@ -92,7 +93,7 @@ def test_a_word_the_article_lacks_finds_its_synonym(
 def test_on_topic_answered_and_off_topic_declined(bundled_report) -> None:  # type: ignore[no-untyped-def]
     assert bundled_report.answered_on_topic / bundled_report.on_topic >= 0.97
     assert bundled_report.declined_off_topic / bundled_report.off_topic >= 0.90
-    assert bundled_report.tentative_on_topic / bundled_report.on_topic <= 0.1  # measured 0.046
+    assert bundled_report.tentative_on_topic / bundled_report.on_topic <= 0.1  # measured 0.038
 
 
 def test_what_the_article_nearly_answers_is_declined_or_only_tentative(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from embeddings.article import Article
+from embeddings.embedder import Vectors
 from embeddings.index import build_index
 from embeddings.lexical import stem
 from embeddings.retriever import EXPANSION_CREDIT, Retriever
@@ -18,6 +19,7 @@ from embeddings.vocabulary import (
     Vocabulary,
     WordExpander,
     article_words,
+    bm25_weights,
 )
 from tests.fakes import FakeEmbedder
 
@@ -144,6 +146,11 @@ def test_a_synonym_reaches_the_paragraph_lexically() -> None:
     bm25_gain = with_synonym.paragraph_bm25 - without.paragraph_bm25
     assert bm25_gain[0] > 0
     assert np.all(bm25_gain[1:] == 0)
+    # A perfect stand-in counts for BM25 as the word itself would.
+    spokesman = Retriever(build_index(article, plain), plain).rank(
+        "What did the spokesman tell reporters?"
+    )
+    np.testing.assert_allclose(with_synonym.paragraph_bm25, spokesman.paragraph_bm25, rtol=1e-6)
     assert with_synonym.coverage == without.coverage  # the lexical weight counts exact words
     # The decision credits the stand-in with part of its similarity.
     similarity = with_synonym.expansion["spokesman"]
@@ -161,3 +168,44 @@ def test_only_the_longest_words_are_matched_whatever_was_asked_before() -> None:
     words = ["told", "spokesperson", "replied"]  # "told" is the shortest, cached or not
     assert WORDS_PER_QUESTION == 2
     assert fresh.expand(words) == warm.expand(words) == {"spokesman": pytest.approx(0.995, 1e-3)}
+
+
+class _LooseEmbedder(FakeEmbedder):
+    """Embeds "spokesperson" at a chosen cosine from "spokesman"."""
+
+    def __init__(self, similarity: float) -> None:
+        super().__init__()
+        self.similarity = similarity
+
+    def _vector(self, text: str) -> Vectors:
+        if text != "spokesperson":
+            return super()._vector(text)
+        target, other = super()._vector("spokesman"), super()._vector("unrelated")
+        other = other - (other @ target) * target
+        other = other / np.linalg.norm(other)
+        s = self.similarity
+        return np.asarray(s * target + np.sqrt(1 - s * s) * other, dtype=np.float32)
+
+
+def test_bm25_weights_grow_from_nothing_at_the_bar_to_the_whole_word() -> None:
+    weights = bm25_weights({"a": MIN_SIMILARITY, "b": 1.0, "c": (MIN_SIMILARITY + 1) / 2})
+    assert weights == pytest.approx({"a": 0.0, "b": 1.0, "c": 0.5})
+
+
+@pytest.mark.parametrize("share", [0.001, 0.5])
+def test_a_loose_stand_in_counts_for_bm25_by_how_far_it_clears_the_bar(share: float) -> None:
+    article = Article(
+        title="Briefing",
+        paragraphs=("The spokesman briefed reporters on Monday.", "Officials met in Paris."),
+    )
+    similarity = MIN_SIMILARITY + share * (1 - MIN_SIMILARITY)
+    loose = _LooseEmbedder(similarity)
+    index = build_index(article, loose)
+    ranking = Retriever(index, loose).rank("Which spokesperson briefed reporters on Monday?")
+    assert ranking.expansion == {"spokesman": pytest.approx(similarity, abs=1e-5)}
+    bm25 = index.paragraph_bm25
+    expected = bm25.scores(list(ranking.tokens)) + share * bm25.scores(["spokesman"])
+    np.testing.assert_allclose(ranking.paragraph_bm25, expected, rtol=1e-3, atol=1e-6)
+    # The decision still credits the stand-in with part of its similarity, not its weight.
+    assert ranking.tokens == ("spokesperson", "brief", "report", "monday")
+    assert ranking.evidence == pytest.approx((3 + EXPANSION_CREDIT * similarity) / 4, abs=1e-5)
