@@ -63,7 +63,7 @@ paraphrased questions about the bundled article then fall below a higher bar: at
 
 TENTATIVE_MARGIN = 0.1
 """An answer whose `relevance` is less than this above the bar is tentative. At the default
-bar, 0.5% of SQuAD v1.1 dev questions asked of their own article are, and 7.6% of those asked
+bar, 0.5% of SQuAD v1.1 dev questions asked of their own article are, and 7.5% of those asked
 of another article (5.2% are answered outright). A question about the article's subject but
 not in it ("What's the weather in Moscow?") typically lands here."""
 
