@@ -212,19 +212,14 @@ class Retriever:
         words = content_words(question)
         tokens = [stem(w) for w in words]
         coverage = index.paragraph_bm25.coverage(tokens)
-        # With no word in common the lexical signals carry no weight: nothing to expand.
-        missing = [
-            w
-            for w, t in zip(words, tokens, strict=True)
-            if coverage > 0 and not index.paragraph_bm25.contains(t)
+        absent = [
+            w for w, t in zip(words, tokens, strict=True) if not index.paragraph_bm25.contains(t)
         ]
+        # With no word in common the lexical signals carry no weight: nothing to expand.
+        missing = absent if coverage > 0 else []
         # Without a capital mid-sentence, a name may be written in lower case ("what did
-        # biden say"): then any word the model's vocabulary lacks whole may be one.
-        named = names(question) or [
-            w
-            for w, t in zip(words, tokens, strict=True)
-            if not index.paragraph_bm25.contains(t) and not self.embedder.knows_word(w)
-        ]  # (the article's own words need no tokenizer call)
+        # biden say"): then any absent word the model's vocabulary lacks whole may be one.
+        named = names(question) or [w for w in absent if not self.embedder.knows_word(w)]
         absent_names = [n for n in named if not index.paragraph_bm25.contains(stem(n))]
         if query_vector is None:
             query_vector, expansion, closeness = self._expander.expand_with_question(
