@@ -63,9 +63,10 @@ class _JsonArticle(BaseModel):
     def _web_link(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if web_link(value) is None:
+        link = web_link(value)
+        if link is None:
             raise ValueError("must be an http:// or https:// link")
-        return value.strip()
+        return link
 
     @field_validator("paragraphs")
     @classmethod

@@ -141,6 +141,13 @@ def test_json_article_keeps_paragraphs_as_given(tmp_path: Path) -> None:
     assert loaded.url == "https://example.org"
 
 
+def test_json_article_url_loses_stray_spaces_as_in_plain_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    url = " https://example.org/sec urity "
+    path.write_text(json.dumps({"title": "T", "url": url, "paragraphs": ["P."]}))
+    assert load_article(path).url == "https://example.org/security"
+
+
 def test_json_article_date_is_optional(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(
