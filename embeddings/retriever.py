@@ -47,9 +47,9 @@ in meaning, counts toward `relevance`: this share of their similarity. With the 
 set so that 99.8% of SQuAD v1.1 dev questions are answered in their own article,
 questions asked of another article are declined 83.8-83.9% of the time at 0 and 1,
 85.1% at 0.5, and the bundled article's reworded questions are answered more often.
-Credit growing evenly from nothing at `MIN_SIMILARITY` instead, with the bar calibrated
-the same way: 87.5% against 87.6% (with the name penalty below), and one more bundled
-question declined."""
+With the name penalty below, credit growing evenly from nothing at `MIN_SIMILARITY`
+instead (the bar calibrated the same way) declines 87.5% of another article's questions,
+against 87.6%, and one more bundled question."""
 
 UNKNOWN_NAME_PENALTY = 0.05
 """Taken off `relevance` when the question names something (a capitalised word, see
