@@ -176,7 +176,7 @@ def _prepare(settings: Settings, **kwargs: Any) -> Ready:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each question given, or each line of stdin for `-`."""
-    from bot.text_output import format_answer
+    from bot.text_output import format_answer, printable
     from embeddings.retriever import QuestionError, clean_question
 
     from_stdin = args.questions == ["-"]
@@ -197,7 +197,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
         else:
-            out.write(f"Q: {answer.question}\n{format_answer(answer, bold)}\n\n")
+            out.write(f"Q: {printable(answer.question)}\n{format_answer(answer, bold)}\n\n")
         out.flush()
     return 0
 

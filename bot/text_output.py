@@ -41,6 +41,11 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
     return "\n".join(lines)
 
 
+def printable(text: str) -> str:
+    """`text` with each character a terminal would act on, not show, written as an escape."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _wrap(text: str, first_indent: str, indent: str) -> list[str]:
     return textwrap.wrap(
         text,

@@ -55,6 +55,20 @@ def test_ask_from_stdin_shares_one_model_and_survives_bad_lines(
     assert fake_model.query_calls == 3  # one model call per question, its new words included
 
 
+def test_text_mode_shows_a_blank_line_of_control_characters_escaped(
+    fake_model: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = "\x1b\x07\u200b\nWho is Ned Price?\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["ask", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "Q: \\x1b\\x07\\u200b\nerror: the question is blank" in out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Q: Who is Ned Price?" in out
+
+
 def test_ask_prints_passages_and_source_for_people(
     fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
