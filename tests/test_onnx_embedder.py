@@ -124,6 +124,22 @@ def test_an_unreadable_export_is_made_again(
 
 
 @pytest.mark.model
+def test_a_new_export_removes_those_of_earlier_versions(
+    plain_embedder: SentenceTransformerEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    current = export_dir(tmp_path, MODEL_ID)
+    assert current is not None
+    models = current.parent
+    older_export = current.name.rsplit("onnx", 1)[0] + "onnx0"
+    for name in ["all-MiniLM-L6-v2-0.0.9-onnx1", older_export, "my-notes"]:
+        (models / name).mkdir(parents=True)
+        (models / name / "model.onnx").write_bytes(b"old")
+    monkeypatch.setattr(embedder_module, "load_sentence_transformer", lambda _: plain_embedder)
+    assert isinstance(load_embedder(DEFAULT_MODEL, tmp_path), OnnxEmbedder)
+    assert sorted(p.name for p in models.iterdir()) == sorted([current.name, "my-notes"])
+
+
+@pytest.mark.model
 def test_an_export_that_differs_from_the_original_is_not_kept(
     plain_embedder: SentenceTransformerEmbedder,
     tmp_path: Path,
