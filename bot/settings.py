@@ -8,9 +8,9 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from embeddings.embedder import DEFAULT_MODEL
 from embeddings.errors import ArticleBotError
-from embeddings.retriever import DEFAULT_MIN_RELEVANCE
+from embeddings.models import DEFAULT_MODEL
+from embeddings.scoring import DEFAULT_MIN_RELEVANCE
 
 
 class SettingsError(ArticleBotError):

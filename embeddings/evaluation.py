@@ -13,14 +13,9 @@ import numpy as np
 
 from embeddings.article import Article
 from embeddings.errors import ArticleError
-from embeddings.retriever import (
-    QuestionError,
-    Ranking,
-    Retriever,
-    Scores,
-    clean_question,
-    fuse,
-)
+from embeddings.question import QuestionError, clean_question
+from embeddings.retriever import Ranking, Retriever, fuse
+from embeddings.types import Scores
 
 Method = Callable[[Ranking], Scores]
 

@@ -10,7 +10,6 @@ the same phrase than where it has the two words apart.
 from __future__ import annotations
 
 import itertools
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -19,6 +18,8 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 import Stemmer
+
+from embeddings.scoring import K1, PAIR_WEIGHT, B
 
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+", re.UNICODE)
 """A word, or a dotted acronym such as "U.S." (read as one word, "us")."""
@@ -34,18 +35,11 @@ STOP_WORDS = _TITLES | frozenset(
     us your many much has have had will would can could should
     """.split()  # noqa: SIM905
 )
-K1, B = 1.2, 0.75
-PAIR_WEIGHT = 0.5
-"""Weight of the word-pair score beside the word score. SQuAD v1.1 dev recall@1:
-0.873 without pairs, 0.876 at 0.25 and at 0.5, 0.871 at 1."""
 FINGERPRINT = (
     f"stem-en,min2,acronyms,k1={K1},b={B},pairs={PAIR_WEIGHT},stop={','.join(sorted(STOP_WORDS))}"
 )
 """Part of the index cache key: a change to tokenizing or scoring invalidates old entries."""
 _stemmer = Stemmer.Stemmer("english")
-
-# bm25s logs at INFO for an empty query; it is routine here.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @lru_cache(maxsize=65536)

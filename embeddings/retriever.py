@@ -1,84 +1,26 @@
 """The retriever: ranks an article's paragraphs for a question and decides if any answers it.
 
-Each paragraph gets four signals, each z-scored across the article: dense cosine
-of the paragraph and of its best sentence, BM25 (of words and of adjacent word
-pairs) of the paragraph and of its best sentence. A question word the article
-does not use is matched, for BM25, through the article word closest in meaning
-(see `vocabulary`). The signals are summed, the two lexical ones weighted by the
-share of the question's words that occur in the article at all: lexical evidence
-counts fully when the question uses the article's words and fades when it
-paraphrases them. Whether the article answers at all is decided on `relevance`,
-a score whose meaning does not depend on the article: the best sentence's cosine
-plus a credit for the question's words the article has (see `matched_share`), less
-a little when the question names something the article never mentions (nor anything
-the model finds close to it). An answer that clears the bar by less than
-`TENTATIVE_MARGIN` is tentative: only the closest passage is quoted, as such.
+The signals are computed here; how they are weighted and combined, and the bar an
+answer must clear, are in `scoring`. A question word the article does not use is
+matched, for BM25, through the article word closest in meaning (see `vocabulary`).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from embeddings import scoring
 from embeddings.answer import Answer, Passage
-from embeddings.embedder import Embedder, Vectors
-from embeddings.errors import ArticleBotError
 from embeddings.index import ArticleIndex
 from embeddings.lexical import content_words, names, stem, tokenize
-from embeddings.vocabulary import WordExpander, bm25_weights
-
-MAX_QUESTION_CHARS = 500
-"""Longer questions are cut to this many characters (with a note in the answer)."""
-
-DEFAULT_MIN_RELEVANCE = 0.6
-"""Calibrated on SQuAD v1.1 dev: 99.8% of questions clear it in their own article
-(87% fall below it when asked of another article, which shares its genre and many words)."""
-
-COVERAGE_WEIGHT = 0.5
-
-EXPANSION_CREDIT = 0.5
-"""What a question word the article lacks, matched through the article word closest
-in meaning, counts toward `relevance`: this share of their similarity. With the bar
-set so that 99.8% of SQuAD v1.1 dev questions are answered in their own article,
-questions asked of another article are declined 83.8-83.9% of the time at 0 and 1,
-85.1% at 0.5, and the bundled article's reworded questions are answered more often.
-With the name penalty below, credit growing evenly from nothing at `MIN_SIMILARITY`
-instead (the bar calibrated the same way) declines 87.5% of another article's questions,
-against 87.6%, and one more bundled question."""
-
-UNKNOWN_NAME_PENALTY = 0.05
-"""Taken off `relevance` when the question names something (a capitalised word, see
-`lexical.names`; in a question with no such word, any word the model's vocabulary lacks
-whole, as most names) that the article never mentions, nor anything close to it. With the
-bar calibrated as above, SQuAD v1.1 dev questions asked of another article are declined
-85.4% of the time without it, 87.1% at 0.05, 86.8% at 0.08 and 0.1, 87.2% at 0.12."""
-
-NAME_STAND_IN = 0.6
-"""Cosine from which an article word stands in for a name the article lacks ("U.S." for
-"Americans"). Penalising every such name declines 87.7% of those questions at best, but
-paraphrased questions about the bundled article then fall below a higher bar: at 0.7,
-43% of its reworded questions are answered instead of 67%."""
-
-TENTATIVE_MARGIN = 0.1
-"""An answer whose `relevance` is less than this above the bar is tentative. At the default
-bar, 0.5% of SQuAD v1.1 dev questions asked of their own article are, and 7.5% of those asked
-of another article (5.2% are answered outright). A question about the article's subject but
-not in it ("What's the weather in Moscow?") typically lands here."""
-
-CANDIDATES = 200
-"""Sentence-level scoring is limited to this many paragraphs in long articles."""
-
-Scores = npt.NDArray[np.float32]
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-
-
-class QuestionError(ArticleBotError):
-    """The question is blank once cleaned."""
+from embeddings.models.protocol import Embedder
+from embeddings.question import QuestionError, clean_question
+from embeddings.types import Scores, Vectors
+from embeddings.vocabulary import WordExpander
 
 
 @dataclass(frozen=True)
@@ -103,7 +45,7 @@ class Ranking:
 
     @property
     def relevance(self) -> Scores:
-        """Per paragraph: a score that means the same in every article (see module doc)."""
+        """Per paragraph: a score that means the same in every article (see `scoring`)."""
         return self.best_sentence_cosine + self.credit(self.evidence)
 
     @property
@@ -113,20 +55,7 @@ class Ranking:
 
     def credit(self, share: float) -> float:
         """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
-        return COVERAGE_WEIGHT * share - (UNKNOWN_NAME_PENALTY if self.unknown_names else 0.0)
-
-
-def matched_share(
-    tokens: Sequence[str], expansion: Mapping[str, float], found: Callable[[str], bool]
-) -> float:
-    """The share of a question's `tokens` that are `found`, where each `found` expansion
-    token adds `EXPANSION_CREDIT` times its similarity."""
-    if not tokens:
-        return 0.0
-    matched = sum(map(found, tokens)) + EXPANSION_CREDIT * sum(
-        weight for token, weight in expansion.items() if found(token)
-    )
-    return matched / len(tokens)
+        return scoring.credit(share, bool(self.unknown_names))
 
 
 def zscore(values: npt.NDArray[np.floating]) -> Scores:
@@ -170,23 +99,6 @@ def top_k(scores: Scores, k: int) -> npt.NDArray[np.int64]:
     return candidates[order].astype(np.int64)
 
 
-def clean_question(text: str) -> tuple[str, str | None]:
-    """Drop control and invisible characters, fold white space, cut to the length limit.
-
-    Returns the question and a note when it was shortened; raises `QuestionError`
-    when nothing is left.
-    """
-    text = _INVISIBLE.sub("", text)
-    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
-    text = " ".join(text.split())
-    if not text:
-        raise QuestionError("the question is blank")
-    if len(text) > MAX_QUESTION_CHARS:
-        cut = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0] or text[:MAX_QUESTION_CHARS]
-        return cut, f"question cut to its first {len(cut)} characters"
-    return text, None
-
-
 class Retriever:
     """Answers questions about one indexed article."""
 
@@ -194,7 +106,7 @@ class Retriever:
         self,
         index: ArticleIndex,
         embedder: Embedder,
-        min_relevance: float = DEFAULT_MIN_RELEVANCE,
+        min_relevance: float = scoring.DEFAULT_MIN_RELEVANCE,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -208,7 +120,7 @@ class Retriever:
         """Score the paragraphs for an already cleaned question.
 
         Paragraph-level signals are computed for all paragraphs; sentence-level ones
-        only for the `CANDIDATES` best by the paragraph-level signals (all of them in
+        only for the `scoring.CANDIDATES` best by the paragraph-level signals (all of them in
         any article shorter than that).
         """
         index = self.index
@@ -232,11 +144,11 @@ class Retriever:
             expansion = self._expander.expand(missing)
             closeness = self._expander.similarity(absent_names)
         paragraph_cos = index.paragraph_vectors @ query_vector
-        weights = bm25_weights(expansion)
+        weights = scoring.stand_in_weights(expansion)
         paragraph_bm25 = index.paragraph_bm25.scores(tokens, weights)
         n = len(paragraph_cos)
-        if n > CANDIDATES:
-            candidates = np.sort(top_k(fuse([paragraph_cos, paragraph_bm25]), CANDIDATES))
+        if n > scoring.CANDIDATES:
+            candidates = np.sort(top_k(fuse([paragraph_cos, paragraph_bm25]), scoring.CANDIDATES))
             lengths = self._ends[candidates] - self._starts[candidates]
             group_starts = np.cumsum(lengths) - lengths
             sentence_ids = np.repeat(self._starts[candidates] - group_starts, lengths) + np.arange(
@@ -251,16 +163,16 @@ class Retriever:
         best_cos = group_max(sentence_cos, group_starts)
         dense = fuse([paragraph_cos[candidates], best_cos])
         lexical = fuse([paragraph_bm25[candidates], group_max(sentence_bm25, group_starts)])
-        fused = dense + coverage * lexical
+        fused = scoring.combine(dense, lexical, coverage)
         return Ranking(
             scores=_spread(fused, candidates, n),
             paragraph_cosine=paragraph_cos,
             paragraph_bm25=paragraph_bm25,
             best_sentence_cosine=_spread(best_cos, candidates, n),
             coverage=coverage,
-            evidence=matched_share(tokens, expansion, index.paragraph_bm25.contains),
+            evidence=scoring.matched_share(tokens, expansion, index.paragraph_bm25.contains),
             unknown_names=tuple(
-                n for n, c in zip(absent_names, closeness, strict=True) if c < NAME_STAND_IN
+                n for n, c in zip(absent_names, closeness, strict=True) if c < scoring.NAME_STAND_IN
             ),
             sentence_ids=sentence_ids,
             sentence_scores=zscore(sentence_cos) + zscore(sentence_bm25),
@@ -305,11 +217,11 @@ class Retriever:
         ]
 
     def is_tentative(self, ranking: Ranking) -> bool:
-        """Whether the best paragraph clears the bar, but by less than `TENTATIVE_MARGIN`."""
-        return 0 <= ranking.top_relevance - self.min_relevance < TENTATIVE_MARGIN
+        """Whether the best paragraph clears the bar, but only just (see `scoring`)."""
+        return scoring.is_tentative(ranking.top_relevance, self.min_relevance)
 
     def _own_relevance(self, paragraph: int, ranking: Ranking) -> float:
-        share = matched_share(
+        share = scoring.matched_share(
             ranking.tokens, ranking.expansion, self._words_of(paragraph).__contains__
         )
         return float(ranking.best_sentence_cosine[paragraph]) + ranking.credit(share)

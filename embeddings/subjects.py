@@ -37,7 +37,7 @@ def carried_subjects(first_sentences: Sequence[str]) -> list[str]:
     """Given each paragraph's first sentence: the name each paragraph refers back to by
     pronoun, or ""."""
     return [
-        _subject(first_sentences[i - 1]) if i > 0 and _speaker_is_a_pronoun(sentence) else ""
+        first_name(first_sentences[i - 1]) if i > 0 and _speaker_is_a_pronoun(sentence) else ""
         for i, sentence in enumerate(first_sentences)
     ]
 
@@ -48,11 +48,12 @@ def _speaker_is_a_pronoun(sentence: str) -> bool:
     match = _PRONOUN_SPEAKER.search(unquoted)
     if match is None:
         return False
-    return not _subject(unquoted[: match.start()])
+    return not first_name(unquoted[: match.start()])
 
 
-def _subject(sentence: str) -> str:
-    """The first name in a sentence: its likely subject."""
+def first_name(sentence: str) -> str:
+    """The first name in a text ("Russia's Embassy in Washington"): its likely subject,
+    or ""."""
     for match in _NAME.finditer(sentence):
         words = match.group().split()
         while words and _POSSESSIVE.sub("", words[0].lower()) in _NOT_NAMES:

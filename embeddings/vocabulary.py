@@ -4,44 +4,27 @@ A question often names a thing in other words than the article ("spokesperson"
 for "spokesman", "assurances" for "guarantees"). Each such word is replaced, for
 BM25, by the article word the model finds closest to it, when their cosine
 similarity is high enough to mean the same thing, and weighted by how far above
-that bar it is (see `bm25_weights`).
+that bar it is (see `scoring.stand_in_weights`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from embeddings.embedder import Vectors
 from embeddings.lexical import content_words, stem
-
-MIN_SIMILARITY = 0.5
-"""Cosine similarity (all-MiniLM-L6-v2) from which a word stands in for another.
-SQuAD v1.1 dev recall@1 moves by under 0.1 point between 0.4 and 0.6."""
+from embeddings.scoring import MIN_SIMILARITY
+from embeddings.types import Vectors
 
 CACHE_WORDS = 4096
 """Question words whose vectors are kept between questions."""
 
 WORDS_PER_QUESTION = 2
-"""Absent words matched per question, the longest first: each new one costs a few
-milliseconds of model time on a small CPU. (Always the same ones, so an answer does not
-depend on which words earlier questions brought into the cache.)"""
-
-
-def bm25_weights(expansion: Mapping[str, float]) -> dict[str, float]:
-    """What each stand-in token of an `expansion` counts for in BM25: the share of the
-    way its similarity goes from `MIN_SIMILARITY` (nothing) to 1 (the word itself).
-
-    A stand-in's weight then grows from zero as its similarity crosses the bar, rather
-    than jumping to a half; a loose match ("written" for "published", 0.67) counts for
-    a third. SQuAD v1.1 dev recall@1: 0.8762 weighted by the similarity itself, 0.8758
-    so; the bundled questions: 0.947 and 0.954 (the later and reworded sets: unchanged).
-    """
-    return {
-        token: (similarity - MIN_SIMILARITY) / (1 - MIN_SIMILARITY)
-        for token, similarity in expansion.items()
-    }
+"""Absent words matched per question, the longest first. Each new one costs a few
+milliseconds of model time on a small CPU; raising it matches more paraphrased words at
+that cost. (Always the same ones, so an answer does not depend on which words earlier
+questions brought into the cache.)"""
 
 
 def article_words(texts: Sequence[str]) -> list[str]:

@@ -13,16 +13,13 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from embeddings.article import Article, bundled_article_path, load_article
-from embeddings.embedder import (
-    DEFAULT_MODEL,
-    Embedder,
-    SentenceTransformerEmbedder,
-    export_dir,
-    load_sentence_transformer,
-    resolve_model,
-)
-from embeddings.onnx_embedder import export
+from embeddings.article import Article
+from embeddings.models import DEFAULT_MODEL
+from embeddings.models.factory import export_dir, load_sentence_transformer, resolve_model
+from embeddings.models.onnx_backend import export
+from embeddings.models.protocol import Embedder
+from embeddings.models.st_backend import SentenceTransformerEmbedder
+from embeddings.sources import bundled_article_path, load_article
 from tests import stats
 from tests.fakes import FakeEmbedder
 
@@ -67,7 +64,7 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
         embedder.loads += 1
         return embedder
 
-    monkeypatch.setattr("bot.answerer.load_embedder", load)
+    monkeypatch.setattr("bot.startup.load_embedder", load)
     monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
     return embedder
 

@@ -9,11 +9,11 @@ import discord
 import pytest
 import yarl
 
-from bot.discord_bot import ArticleBot
+from bot.discord.client import ArticleBot
 from bot.settings import Settings
 from embeddings.article import Article
-from embeddings.embedder import Embedder
 from embeddings.index import build_index
+from embeddings.models.protocol import Embedder
 from embeddings.retriever import Retriever
 from tests.fake_discord import TOKEN, FakeDiscord
 from tests.fakes import FakeEmbedder

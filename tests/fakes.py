@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from embeddings.embedder import Vectors
+from embeddings.types import Vectors
 
 DIM = 64
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from embeddings.article import Article, load_article, parse_text_article
+from embeddings.article import Article
 from embeddings.errors import ArticleError
+from embeddings.sources import load_article
+from embeddings.sources.text import parse_text_article
 
 URL = (
     "https://www.themoscowtimes.com/2022/02/01/"

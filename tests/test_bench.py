@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.bench import format_table, index_build, latency, scale, synthetic_article
+import pytest
+
+from bot.tools.bench import format_table, index_build, latency, scale, synthetic_article
 from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
@@ -15,6 +17,7 @@ def test_synthetic_article_has_the_asked_size_and_three_sentences_each() -> None
     assert all(p.count(".") == 3 for p in article.paragraphs)
 
 
+@pytest.mark.model  # the baseline it measures runs sentence-transformers on torch
 def test_bench_parts_measure_and_format(article: Article) -> None:
     embedder = FakeEmbedder()
     retriever = Retriever(build_index(article, embedder), embedder)

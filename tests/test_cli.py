@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.repl import USAGE
+from bot.cli.repl import USAGE
+from bot.cli.text import WIDTH, format_answer
 from bot.settings import Settings
-from bot.text_output import TENTATIVE, WIDTH, format_answer
+from bot.wording import TENTATIVE
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 from tests.fakes import FakeEmbedder

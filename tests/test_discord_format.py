@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.cooldown import UserCooldowns, cooldown_message
-from bot.discord_format import (
+from bot.discord.cooldown import UserCooldowns, cooldown_message
+from bot.discord.format import (
     DESCRIPTION_LIMIT,
     MESSAGE_LIMIT,
     TENTATIVE,
@@ -22,7 +22,7 @@ from bot.discord_format import (
     strip_mentions,
     text_fragment_url,
 )
-from bot.greeting import is_greeting
+from bot.wording import is_greeting
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 from tests import stats
@@ -158,6 +158,18 @@ def test_strip_mentions_removes_only_the_bot() -> None:
     assert strip_mentions("<@42> hi <@!42> <@7>", 42).split() == ["hi", "<@7>"]
 
 
+def test_a_refused_user_is_told_once_per_wait() -> None:
+    now = [0.0]
+    cooldowns = UserCooldowns(2, 30, clock=lambda: now[0])
+    cooldowns.hit(1), cooldowns.hit(1)
+    assert cooldowns.hit(1) is not None and cooldowns.first_refusal(1)
+    now[0] = 10
+    assert cooldowns.hit(1) is not None and not cooldowns.first_refusal(1)
+    now[0] = 31  # the wait is over: asking works again
+    assert cooldowns.hit(1) is None and cooldowns.hit(1) is None
+    assert cooldowns.hit(1) is not None and cooldowns.first_refusal(1)  # a new wait
+
+
 def test_cooldown_allows_the_rate_then_says_how_long_to_wait() -> None:
     now = [1000.0]
     cooldowns = UserCooldowns(5, 30, clock=lambda: now[0])
@@ -172,7 +184,7 @@ def test_cooldown_allows_the_rate_then_says_how_long_to_wait() -> None:
 
 @given(st.text(alphabet="ab*\\ ", max_size=60), st.integers(2, 40))
 def test_cuts_never_split_an_escape(raw: str, limit: int) -> None:
-    from bot.discord_format import _shorten_start, escape
+    from bot.discord.format import _shorten_start, escape
 
     escaped = escape(raw)
     for cut in (shorten(escaped, limit), _shorten_start(escaped, limit)):

@@ -8,12 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.embedder import (
-    Embedder,
-    SentenceTransformerEmbedder,
-    load_sentence_transformer,
-    resolve_model,
-)
+from embeddings.models.factory import load_sentence_transformer, resolve_model
+from embeddings.models.protocol import Embedder
+from embeddings.models.st_backend import SentenceTransformerEmbedder
 
 QUESTION = "Who is Ned Price?"
 PARAGRAPH = "U.S. State Department spokesman Ned Price said Blinken expects a reply."

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from embeddings.article import Article
-from embeddings.index import cache_key, load_index, split_sentences
+from embeddings.index import split_sentences
+from embeddings.index_cache import cache_key, load_index
 from tests.fakes import FakeEmbedder
 
 
@@ -121,7 +122,7 @@ def test_read_only_cache_keeps_the_index_in_memory(
     def refuse(*args: object, **kwargs: object) -> str:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("embeddings.index.tempfile.mkdtemp", refuse)
+    monkeypatch.setattr("embeddings.index_cache.tempfile.mkdtemp", refuse)
     embedder = FakeEmbedder()
     with caplog.at_level(logging.WARNING):
         loaded = load_index(article, embedder, tmp_path)
@@ -156,7 +157,7 @@ def test_least_recently_used_entries_beyond_the_limit_are_removed(
 ) -> None:
     import os
 
-    from embeddings.index import prune
+    from embeddings.index_cache import prune
 
     keys = []
     for i, model in enumerate(["m1", "m2", "m3"]):
@@ -168,3 +169,51 @@ def test_least_recently_used_entries_beyond_the_limit_are_removed(
     (tmp_path / "articles").mkdir()  # not an index entry: never touched
     prune(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keys[0], keys[2], "articles"])
+
+
+def test_pruning_passes_over_an_entry_another_process_removed(
+    article: Article, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from embeddings import index_cache
+
+    paths = [load_index(article, FakeEmbedder(m), tmp_path).path for m in ("m1", "m2", "m3")]
+    assert all(paths)
+    gone = paths[1]
+    real_stat = Path.stat
+
+    def stat(self: Path, **kwargs: bool) -> object:
+        if self == gone:
+            raise FileNotFoundError(self)
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    index_cache.prune(tmp_path, keep=1)  # must not raise
+    monkeypatch.undo()
+    assert len([p for p in tmp_path.iterdir() if p.name in {x.name for x in paths if x}]) == 2
+
+
+def test_an_entry_is_replaced_by_renames_and_nothing_is_left_aside(tmp_path: Path) -> None:
+    from embeddings.index_cache import _move_into_place
+
+    entry, built = tmp_path / "entry", tmp_path / ".built"
+    entry.mkdir()
+    (entry / "old.npy").write_text("old")
+    built.mkdir()
+    (built / "new.npy").write_text("new")
+    _move_into_place(built, entry)
+    assert [p.name for p in entry.iterdir()] == ["new.npy"]
+    assert [p.name for p in tmp_path.iterdir()] == ["entry"]
+
+
+def test_the_key_changes_with_the_text_libraries_versions(
+    article: Article, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from embeddings import index_cache
+
+    before = cache_key(article, "m")
+    index_cache._text_libraries.cache_clear()
+    monkeypatch.setattr(index_cache, "version", lambda name: "99.0")
+    try:
+        assert cache_key(article, "m") != before
+    finally:
+        index_cache._text_libraries.cache_clear()

@@ -8,9 +8,11 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from embeddings.article import Article, load_article, parse_text_article
+from embeddings.article import Article
 from embeddings.errors import ArticleError
-from embeddings.markdown import markdown_to_text
+from embeddings.sources import load_article
+from embeddings.sources.markdown import markdown_to_text
+from embeddings.sources.text import parse_text_article
 
 DOCUMENT = """\
 Seals Are Back

@@ -12,17 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import embedder as embedder_module
-from embeddings import onnx_embedder
-from embeddings.embedder import (
-    DEFAULT_MODEL,
-    Embedder,
-    SentenceTransformerEmbedder,
-    export_dir,
-    load_embedder,
-    resolve_model,
-)
-from embeddings.onnx_embedder import OnnxEmbedder, export, load_export
+from embeddings.models import DEFAULT_MODEL
+from embeddings.models import factory as embedder_module
+from embeddings.models import onnx_backend as onnx_embedder
+from embeddings.models.factory import export_dir, load_embedder, resolve_model
+from embeddings.models.onnx_backend import OnnxEmbedder, export, load_export
+from embeddings.models.protocol import Embedder
+from embeddings.models.st_backend import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_ID = resolve_model(DEFAULT_MODEL)[1]
@@ -78,7 +74,7 @@ def test_a_later_start_loads_the_export_without_torch(
 ) -> None:
     code = (
         "import json, sys\nfrom pathlib import Path\n"
-        "from embeddings.embedder import load_embedder\n"
+        "from embeddings.models.factory import load_embedder\n"
         f"e = load_embedder('default', Path({str(model_cache)!r}))\n"
         "v = e.encode_queries([sys.argv[1]])[0].tolist()\n"
         "print(json.dumps([type(e).__name__, 'torch' in sys.modules, v]))"

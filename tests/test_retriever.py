@@ -11,20 +11,21 @@ import embeddings.retriever as retriever_module
 from embeddings import lexical
 from embeddings.article import Article
 from embeddings.index import build_index
+from embeddings.question import MAX_QUESTION_CHARS, QuestionError, clean_question
 from embeddings.retriever import (
-    EXPANSION_CREDIT,
-    MAX_QUESTION_CHARS,
-    TENTATIVE_MARGIN,
-    UNKNOWN_NAME_PENALTY,
-    QuestionError,
     Retriever,
-    clean_question,
     fuse,
     group_max,
-    matched_share,
     top_k,
     zscore,
 )
+from embeddings.scoring import (
+    EXPANSION_CREDIT,
+    TENTATIVE_MARGIN,
+    UNKNOWN_NAME_PENALTY,
+    matched_share,
+)
+from tests.answers import assert_well_formed
 from tests.fakes import FakeEmbedder
 
 
@@ -155,7 +156,7 @@ def test_blank_question_answer_carries_an_error() -> None:
 @given(st.text(max_size=3000))
 def test_any_question_gets_an_answer_or_a_decline(question: str) -> None:
     answer = _retriever().answer(question, 3)
-    assert answer.answered == bool(answer.passages)
+    assert_well_formed(answer, 3)
     assert len(answer.question) <= max(MAX_QUESTION_CHARS, len(question))
 
 
@@ -169,7 +170,7 @@ def test_long_articles_score_sentences_of_the_best_candidates_only(
     embedder = FakeEmbedder()
     retriever = Retriever(build_index(Article("Many", paragraphs), embedder), embedder, -10.0)
     full = retriever.rank("Why do owls hoot at night? Story 40")
-    monkeypatch.setattr("embeddings.retriever.CANDIDATES", 8)
+    monkeypatch.setattr("embeddings.scoring.CANDIDATES", 8)
     narrow = retriever.rank("Why do owls hoot at night? Story 40")
     assert int(np.argmax(narrow.scores)) == int(np.argmax(full.scores))
     assert np.isinf(narrow.scores).sum() == 60 - 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,13 +10,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from embeddings.article import Article, parse_json_article, parse_text_article
-from embeddings.embedder import Embedder, load_embedder
+from embeddings.article import Article
 from embeddings.errors import ArticleError, ModelError
-from embeddings.html import parse_html_article
 from embeddings.index import build_index
-from embeddings.retriever import MAX_QUESTION_CHARS, Retriever
+from embeddings.models.factory import load_embedder
+from embeddings.models.protocol import Embedder
+from embeddings.question import MAX_QUESTION_CHARS
+from embeddings.retriever import Retriever
+from embeddings.sources.html import parse_html_article
+from embeddings.sources.json import parse_json_article
+from embeddings.sources.text import parse_text_article
 from tests import stats
+from tests.answers import assert_well_formed
 from tests.fakes import FakeEmbedder
 
 NASTY = [
@@ -134,7 +138,7 @@ def test_any_html_gives_an_article_or_a_clear_error(html: str) -> None:
 
 @pytest.fixture(scope="module")
 def fake_retriever() -> Retriever:
-    from embeddings.article import bundled_article_path, load_article
+    from embeddings.sources import bundled_article_path, load_article
 
     embedder = FakeEmbedder()
     return Retriever(build_index(load_article(bundled_article_path()), embedder), embedder)
@@ -145,11 +149,8 @@ def fake_retriever() -> Retriever:
 def test_any_question_is_answered_or_declined(fake_retriever: Retriever, question: str) -> None:
     stats.examples["answerer (fake model)"] += 1
     answer = fake_retriever.answer(question, 5)
-    assert answer.answered == bool(answer.passages)
+    assert_well_formed(answer, 5)
     assert answer.error or len(answer.question) <= MAX_QUESTION_CHARS
-    for passage in answer.passages:
-        assert passage.highlight in passage.text
-        assert passage.text in fake_retriever.index.article.paragraphs
 
 
 @pytest.mark.model
@@ -158,8 +159,7 @@ def test_any_question_is_answered_or_declined(fake_retriever: Retriever, questio
 def test_any_question_with_the_real_model(real_embedder: Embedder, question: str) -> None:
     stats.examples["answerer (real model)"] += 1
     retriever = _real_retriever(real_embedder)
-    answer = retriever.answer(question, 3)
-    assert answer.answered == bool(answer.passages)
+    assert_well_formed(retriever.answer(question, 3), 3)
 
 
 _REAL: dict[int, Retriever] = {}
@@ -167,7 +167,7 @@ _REAL: dict[int, Retriever] = {}
 
 def _real_retriever(embedder: Embedder) -> Retriever:
     if id(embedder) not in _REAL:
-        from embeddings.article import bundled_article_path, load_article
+        from embeddings.sources import bundled_article_path, load_article
 
         index = build_index(load_article(bundled_article_path()), embedder)
         _REAL[id(embedder)] = Retriever(index, embedder)
@@ -176,19 +176,15 @@ def _real_retriever(embedder: Embedder) -> Retriever:
 
 @pytest.mark.parametrize("name", ["/no/such/model", "./missing-model", "~/nowhere/model"])
 def test_missing_model_path_names_the_setting_without_the_hub(name: str) -> None:
-    started = time.monotonic()
     with pytest.raises(ModelError, match=r"^EMBEDDING_MODEL: no model at"):
         load_embedder(name)
-    assert time.monotonic() - started < 1
 
 
 def test_unknown_hub_model_offline_names_the_setting() -> None:
-    started = time.monotonic()
     with pytest.raises(ModelError) as caught:
         load_embedder("no-such-org-xyz/no-such-model-xyz")
     assert str(caught.value).startswith("EMBEDDING_MODEL: cannot load")
     assert "\n" not in str(caught.value)
-    assert time.monotonic() - started < 30
 
 
 def test_bad_model_exits_2_from_the_cli(

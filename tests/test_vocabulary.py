@@ -9,18 +9,12 @@ import numpy as np
 import pytest
 
 from embeddings.article import Article
-from embeddings.embedder import Vectors
 from embeddings.index import build_index
 from embeddings.lexical import stem
-from embeddings.retriever import EXPANSION_CREDIT, Retriever
-from embeddings.vocabulary import (
-    MIN_SIMILARITY,
-    WORDS_PER_QUESTION,
-    Vocabulary,
-    WordExpander,
-    article_words,
-    bm25_weights,
-)
+from embeddings.retriever import Retriever
+from embeddings.scoring import EXPANSION_CREDIT, MIN_SIMILARITY, stand_in_weights
+from embeddings.types import Vectors
+from embeddings.vocabulary import WORDS_PER_QUESTION, Vocabulary, WordExpander, article_words
 from tests.fakes import FakeEmbedder
 
 
@@ -187,8 +181,8 @@ class _LooseEmbedder(FakeEmbedder):
         return np.asarray(s * target + np.sqrt(1 - s * s) * other, dtype=np.float32)
 
 
-def test_bm25_weights_grow_from_nothing_at_the_bar_to_the_whole_word() -> None:
-    weights = bm25_weights({"a": MIN_SIMILARITY, "b": 1.0, "c": (MIN_SIMILARITY + 1) / 2})
+def test_stand_in_weights_grow_from_nothing_at_the_bar_to_the_whole_word() -> None:
+    weights = stand_in_weights({"a": MIN_SIMILARITY, "b": 1.0, "c": (MIN_SIMILARITY + 1) / 2})
     assert weights == pytest.approx({"a": 0.0, "b": 1.0, "c": 0.5})
 
 

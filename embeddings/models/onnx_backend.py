@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from embeddings.embedder import SentenceTransformerEmbedder, Vectors
+from embeddings.models.st_backend import SentenceTransformerEmbedder
+from embeddings.types import Vectors
 
 EXPORT_VERSION = 1
 """Part of the export's directory name: bump when the export changes."""

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from bot.greeting import is_greeting
+from bot.cli.text import format_answer, format_source
 from bot.settings import Settings
-from bot.text_output import format_answer, format_source
+from bot.wording import is_greeting
 from embeddings.retriever import Retriever
 
 EXIT_WORDS = frozenset({"quit", "exit", ":q"})

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import discord
 
-from bot.text_output import NOT_FOUND, REPHRASE
-from bot.text_output import TENTATIVE as PLAIN_TENTATIVE
+from bot.wording import NOT_FOUND, REPHRASE
+from bot.wording import TENTATIVE as PLAIN_TENTATIVE
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 
@@ -190,15 +190,16 @@ HELP_TEXT = """\
 **Ask me about the article** and I quote the passages that answer, with a link to the source.
 \u2022 `/ask question:` \u2014 add `count:` for more passages, `private:` to see the answer alone
 \u2022 Send me a **direct message** with your question
-\u2022 **Mention** me in a channel: `@{name} when will Putin respond?`
+\u2022 **Mention** me in a channel: `@{name} {example}`
 \u2022 Right-click a message \u2192 Apps \u2192 **Ask the article**
 \u2022 `/article` shows which article I answer from
 I only quote the article; if it doesn't say, I tell you so."""
 
 
-def help_text(bot_name: str) -> str:
-    """The `/help` text."""
-    return shorten(HELP_TEXT.replace("{name}", escape(bot_name)), CONTENT_LIMIT)
+def help_text(bot_name: str, example: str) -> str:
+    """The `/help` text, with the bot's name and an example question."""
+    text = HELP_TEXT.replace("{name}", escape(bot_name)).replace("{example}", escape(example))
+    return shorten(text, CONTENT_LIMIT)
 
 
 _MENTION = re.compile(r"<@!?(\d+)>")

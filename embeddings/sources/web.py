@@ -1,4 +1,5 @@
-"""Articles from the web: fetched once with a timeout and a size cap, then cached on disk."""
+"""Articles from the web: fetched with a timeout and a size cap, then cached on disk for a
+while (`MAX_AGE_SECONDS`)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,24 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from embeddings.article import Article, article_to_json, parse_json_article
+from embeddings.article import Article
 from embeddings.errors import ArticleError
-from embeddings.html import parse_html_article
+from embeddings.sources.html import parse_html_article
+from embeddings.sources.json import article_to_json, parse_json_article
 
 TIMEOUT_SECONDS = 10.0
 MAX_BYTES = 5 * 1024 * 1024
 USER_AGENT = "article-bot/0.1"
+MAX_AGE_SECONDS = 24 * 3600
+"""How long a fetched page is used before it is fetched again (a news page changes: a
+correction, an update). If fetching it again fails, the copy kept is used."""
 
 log = logging.getLogger(__name__)
-
-
-def is_url(spec: str) -> bool:
-    return spec.lower().startswith(("http://", "https://"))
 
 
 def fetch_article(
@@ -33,14 +35,19 @@ def fetch_article(
     timeout: float = TIMEOUT_SECONDS,
     max_bytes: int = MAX_BYTES,
 ) -> Article:
-    """The article at `url`, from the cache unless `refresh` (or not cached yet)."""
+    """The article at `url`: the copy cached less than `MAX_AGE_SECONDS` ago, unless
+    `refresh`; else fetched (falling back to an older copy if that fails)."""
     cached = _cache_path(cache_dir, url)
-    if cached is not None and cached.exists() and not refresh:
-        try:
-            return parse_json_article(cached.read_text(encoding="utf-8"), source=str(cached))
-        except (OSError, ArticleError) as exc:
-            log.warning("cached copy of %s is unusable (%s); fetching again", url, exc)
-    page = download(url, timeout=timeout, max_bytes=max_bytes)
+    kept = None if cached is None or refresh else _read(cached, url)
+    if kept is not None and kept[1] < MAX_AGE_SECONDS:
+        return kept[0]
+    try:
+        page = download(url, timeout=timeout, max_bytes=max_bytes)
+    except ArticleError as exc:
+        if kept is None:
+            raise
+        log.warning("cannot fetch %s again (%s); using the copy kept", url, exc)
+        return kept[0]
     article = parse_html_article(page, url=url, source=url)
     if cached is not None:
         _write(cached, article_to_json(article))
@@ -71,6 +78,18 @@ def download(url: str, *, timeout: float, max_bytes: int) -> bytes:
     if len(body) > max_bytes:
         raise ArticleError(f"{url}: page larger than {max_bytes // (1024 * 1024)} MB")
     return body
+
+
+def _read(path: Path, url: str) -> tuple[Article, float] | None:
+    """The article cached at `path` and its age in seconds, or None."""
+    try:
+        age = time.time() - path.stat().st_mtime
+        return parse_json_article(path.read_text(encoding="utf-8"), source=str(path)), age
+    except FileNotFoundError:
+        return None
+    except (OSError, ArticleError) as exc:
+        log.warning("cached copy of %s is unusable (%s); fetching again", url, exc)
+        return None
 
 
 def _cache_path(cache_dir: Path | None, url: str) -> Path | None:

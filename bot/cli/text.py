@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.wording import NOT_FOUND, REPHRASE, TENTATIVE
 from embeddings.answer import Answer
 from embeddings.article import Article
 
 WIDTH = 88
 _BOLD, _RESET = "\033[1m", "\033[0m"
-
-# The wording of a decline and of a tentative answer, in the terminal and in Discord.
-NOT_FOUND = "I couldn't find that in the article."
-REPHRASE = "Try rephrasing your question, or ask about something the article covers."
-TENTATIVE = "The article may not answer this. The closest passage:"
 
 
 def format_answer(answer: Answer, bold: bool = False) -> str:

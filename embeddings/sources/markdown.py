@@ -7,7 +7,7 @@ joined to the one before it, but a list item never is: items are often fragments
 is a source link or "Related article:" line, nor the link after a bare label. A
 front matter's `title` and `date` (a `---` block at the very top, as blog engines write
 it) become the title and the date. The result is in the plain-text article format, so
-the same rules then apply (see `article.parse_text_article`), joining aside.
+the same rules then apply (see `text.parse_text_article`), joining aside.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from embeddings.article import announces_url, is_link_line, join_broken
+from embeddings.sources.links import announces_url, is_link_line
+from embeddings.sources.text import join_broken
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _FIELD = re.compile(r"^(title|date)[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)

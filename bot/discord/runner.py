@@ -7,7 +7,7 @@ import logging
 
 import discord
 
-from bot.discord_bot import ArticleBot
+from bot.discord.client import ArticleBot
 from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,15 @@ def _rejected() -> SettingsError:
     return SettingsError("Discord rejected DISCORD_TOKEN: check the token in .env (see README)")
 
 
+def quiet_voice_warnings() -> None:
+    """The bot never joins voice: skip discord.py's warnings about voice libraries."""
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
 def run_bot(settings: Settings) -> int:
     """Run the bot until interrupted; exit code 2 for a missing or rejected token."""
     token = _token(settings)
+    quiet_voice_warnings()
 
     async def main() -> None:
         async with ArticleBot(settings) as bot:
@@ -47,6 +53,7 @@ def run_bot(settings: Settings) -> int:
 def sync_commands(settings: Settings, guild_id: int | None) -> int:
     """Register the slash commands globally or in one server, then exit."""
     token = _token(settings)
+    quiet_voice_warnings()
 
     async def main() -> int:
         async with ArticleBot(settings, load_article=False) as bot:

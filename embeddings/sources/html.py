@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from embeddings.article import UNTITLED, Article, join_broken
+from embeddings.article import UNTITLED, Article
 from embeddings.errors import ArticleError
+from embeddings.sources.text import join_broken
 
 _PARAGRAPH_TAGS = ("p", "quote")
 

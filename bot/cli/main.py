@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from embeddings.errors import ArticleBotError
 
 if TYPE_CHECKING:
-    from bot.answerer import Ready
     from bot.settings import Settings
+    from bot.startup import Ready
 
 log = logging.getLogger("bot")
 
@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     bench.set_defaults(handler=cmd_bench)
+
+    results = sub.add_parser("results", parents=[common], help="measure the README's results")
+    results.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 dev file")
+    results.add_argument("--write", type=Path, metavar="FILE", help="update FILE's table")
+    results.set_defaults(handler=cmd_results)
     return parser
 
 
@@ -157,7 +162,8 @@ def _setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "httpx"):
+    # bm25s logs at INFO for an empty query, which is routine here.
+    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -169,15 +175,15 @@ def _quiet_model_loading() -> None:
 
 def _prepare(settings: Settings, **kwargs: Any) -> Ready:
     _quiet_model_loading()
-    from bot.answerer import prepare
+    from bot.startup import prepare
 
     return prepare(settings, **kwargs)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each question given, or each line of stdin for `-`."""
-    from bot.text_output import format_answer, printable
-    from embeddings.retriever import QuestionError, clean_question
+    from bot.cli.text import format_answer, printable
+    from embeddings.question import QuestionError, clean_question
 
     from_stdin = args.questions == ["-"]
     if not from_stdin:
@@ -216,7 +222,7 @@ def _is_tty(stream: TextIO) -> bool:
 
 def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
     """An interactive prompt with line editing and history."""
-    from bot.repl import run_repl
+    from bot.cli.repl import run_repl
 
     print("Loading the model and the article ...", file=sys.stderr)
     ready = _prepare(settings)
@@ -242,7 +248,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Measure recall@1, recall@3, MRR and declines on a question file or SQuAD."""
     _quiet_model_loading()
-    from bot.eval_command import run_eval
+    from bot.tools.evaluate import run_eval
 
     return run_eval(
         args.file, settings, compare=args.compare, limit=args.limit, lowercase=args.lowercase
@@ -252,14 +258,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Discord bot until interrupted."""
     _quiet_model_loading()
-    from bot.discord_runner import run_bot
+    from bot.discord.runner import run_bot
 
     return run_bot(settings)
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     """Register the slash commands globally, or in one server with --guild."""
-    from bot.discord_runner import sync_commands
+    from bot.discord.runner import sync_commands
 
     return sync_commands(settings, args.guild)
 
@@ -267,6 +273,14 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Measure latency, memory and scale side by side with plain baselines."""
     _quiet_model_loading()
-    from bot.bench import run_bench
+    from bot.tools.bench import run_bench
 
     return run_bench(settings, as_json=args.json, quick=args.quick)
+
+
+def cmd_results(args: argparse.Namespace, settings: Settings) -> int:
+    """Measure quality and speed, print the README's results table, and write it."""
+    _quiet_model_loading()
+    from bot.tools.results import run_results
+
+    return run_results(settings, args.squad, args.write)

@@ -20,19 +20,18 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from bot.answerer import open_article, prepare
 from bot.settings import Settings
+from bot.startup import prepare
 from embeddings.article import Article
-from embeddings.embedder import (
-    Embedder,
-    SentenceTransformerEmbedder,
-    Vectors,
-    load_sentence_transformer,
-    resolve_model,
-)
-from embeddings.index import build_index, load_index
+from embeddings.index import build_index
+from embeddings.index_cache import load_index
 from embeddings.lexical import Bm25, tokenize
+from embeddings.models.factory import load_sentence_transformer, resolve_model
+from embeddings.models.protocol import Embedder
+from embeddings.models.st_backend import SentenceTransformerEmbedder
 from embeddings.retriever import Retriever, top_k
+from embeddings.sources import open_source
+from embeddings.types import Vectors
 
 QUESTIONS = [
     "When will Putin respond to the U.S. letter?",
@@ -51,7 +50,7 @@ T = TypeVar("T")
 
 def run_bench(settings: Settings, as_json: bool = False, quick: bool = False) -> int:
     """Measure everything and print a table (or JSON)."""
-    figures: Figures = {"machine": _machine()}
+    figures: Figures = {"machine": machine()}
 
     def say(text: str) -> None:
         if not as_json:
@@ -85,7 +84,7 @@ def run_bench(settings: Settings, as_json: bool = False, quick: bool = False) ->
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def _machine() -> str:
+def machine() -> str:
     import os
 
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -168,7 +167,7 @@ def startup(settings: Settings, runs: int) -> Figures:
         "from sentence_transformers import SentenceTransformer\n"
         f"m = SentenceTransformer({target!r}, device='cpu')\nm.encode({question})"
     )
-    article = open_article(settings.article, settings.cache_dir)
+    article = open_source(settings.article, settings.cache_dir)
     baseline_code = bare_code + (
         "\nfrom sentence_transformers import util\n"
         f"c = m.encode({list(article.paragraphs)!r}, convert_to_tensor=True)\n"

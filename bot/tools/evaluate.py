@@ -8,27 +8,36 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.answerer import open_article, prepare
 from bot.settings import Settings
-from embeddings.embedder import load_embedder
+from bot.startup import load_model, prepare
 from embeddings.errors import ArticleError
 from embeddings.evaluation import METHODS, Case, Report, evaluate, read_question_file, read_squad
-from embeddings.index import load_index
+from embeddings.index_cache import load_index
 from embeddings.retriever import Retriever
+from embeddings.sources import open_source
 
 
 def run_eval(
     path: Path, settings: Settings, compare: bool, limit: int | None, lowercase: bool = False
 ) -> int:
+    """Evaluate `path` and print its table (see `measure`)."""
+    print(format_report(*measure(path, settings, compare, limit, lowercase)))
+    return 0
+
+
+def measure(
+    path: Path, settings: Settings, compare: bool, limit: int | None, lowercase: bool = False
+) -> tuple[Report, str, bool]:
     """Evaluate `path` (JSONL questions for the configured article, or SQuAD JSON), with
-    every question in lower case if `lowercase`."""
+    every question in lower case if `lowercase`. Returns the report, its title, and
+    whether questions were also asked of another article."""
     methods = list(METHODS) if compare else ["hybrid"]
     name = path.name.lower()
     if name.endswith((".json", ".json.gz")):
         runs, title = _squad_runs(path, settings, limit)
         cross = True
     elif name.endswith(".jsonl"):
-        article = open_article(settings.article, settings.cache_dir)
+        article = open_source(settings.article, settings.cache_dir)
         cases = read_question_file(path, len(article.paragraphs))
         ready = prepare(settings, article=article)
         runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False
@@ -40,15 +49,14 @@ def run_eval(
     total = sum(len(cases) for _, cases in runs)
     with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
         report = evaluate(runs, methods, cross_article=cross, progress=bar.update)
-    print(format_report(report, title, cross))
-    return 0
+    return report, title, cross
 
 
 def _squad_runs(
     path: Path, settings: Settings, limit: int | None
 ) -> tuple[list[tuple[Retriever, Sequence[Case]]], str]:
     sets = read_squad(path, limit)
-    embedder = load_embedder(settings.embedding_model, settings.cache_dir)
+    embedder = load_model(settings)
     runs: list[tuple[Retriever, Sequence[Case]]] = []
     for item in tqdm(sets, desc="indexing articles", unit="article", leave=False):
         index = load_index(item.article, embedder, settings.cache_dir).index

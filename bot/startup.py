@@ -1,18 +1,21 @@
-"""Wiring shared by the CLI and the Discord bot: settings in, a ready retriever out."""
+"""Wiring shared by every entry point: settings in, a loaded model and a ready retriever out.
+
+Process-wide state (numpy's BLAS threads) is set here, at start-up, not in the core.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from bot.fetch import fetch_article, is_url
 from bot.settings import Settings
-from embeddings.article import Article, bundled_article_path, load_article
-from embeddings.embedder import Embedder, load_embedder
-from embeddings.index import IndexLoad, load_index
+from embeddings.article import Article
+from embeddings.index_cache import IndexLoad, load_index
+from embeddings.models.factory import load_embedder
+from embeddings.models.protocol import Embedder
 from embeddings.retriever import Retriever
+from embeddings.sources import open_source
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +29,18 @@ class Ready:
     seconds: float
 
 
-def open_article(spec: str | None, cache_dir: Path | None = None, refresh: bool = False) -> Article:
-    """Load the article a setting names: a URL (fetched once, then cached), a file, or,
-    when it names none, the bundled article."""
-    if not spec:
-        return load_article(bundled_article_path())
-    if is_url(spec):
-        return fetch_article(spec, cache_dir, refresh=refresh)
-    return load_article(Path(spec).expanduser())
+def load_model(settings: Settings) -> Embedder:
+    """The model the settings name (slow: run it off any event loop), with numpy's BLAS
+    on one thread.
+
+    The vector arithmetic here is small, and BLAS threads keep spinning after each call:
+    beside the model's threads on a 2-core machine they made encoding up to 7x slower.
+    """
+    embedder = load_embedder(settings.embedding_model, settings.cache_dir)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    return embedder
 
 
 def prepare(
@@ -48,9 +55,9 @@ def prepare(
     event loop)."""
     started = time.perf_counter()
     if article is None:
-        article = open_article(settings.article, settings.cache_dir, refresh)
+        article = open_source(settings.article, settings.cache_dir, refresh)
     if embedder is None:
-        embedder = load_embedder(settings.embedding_model, settings.cache_dir)
+        embedder = load_model(settings)
     loaded = load_index(
         article, embedder, settings.cache_dir, refresh=refresh, show_progress=show_progress
     )

@@ -14,6 +14,7 @@ class UserCooldowns:
         self.rate, self.per = rate, per
         self._clock = clock
         self._hits: dict[int, deque[float]] = {}
+        self._told_until: dict[int, float] = {}
 
     def hit(self, user_id: int) -> float | None:
         """Count a question; return the seconds to wait when over the limit, else None.
@@ -31,9 +32,21 @@ class UserCooldowns:
         hits.append(now)
         return None
 
+    def first_refusal(self, user_id: int) -> bool:
+        """After `hit` refused a question: whether it is the first refusal of this wait, so
+        the user is told once, not once per question. Another wait is told again."""
+        now = self._clock()
+        if self._told_until.get(user_id, -1.0) > now:
+            return False
+        hits = self._hits.get(user_id)
+        self._told_until[user_id] = hits[0] + self.per if hits else now
+        return True
+
     def _forget_idle(self, now: float) -> None:
         for user_id in [u for u, h in self._hits.items() if not h or now - h[-1] >= self.per]:
             del self._hits[user_id]
+        for user_id in [u for u, until in self._told_until.items() if until <= now]:
+            del self._told_until[user_id]
 
 
 def cooldown_message(retry_after: float) -> str:

@@ -18,25 +18,19 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.answerer import prepare
-from bot.cooldown import UserCooldowns, cooldown_message
-from bot.discord_format import (
-    NO_MENTIONS,
-    Reply,
-    answer_reply,
-    article_reply,
-    help_text,
-    strip_mentions,
-)
-from bot.greeting import is_greeting
+from bot.discord.commands import add_commands
+from bot.discord.cooldown import UserCooldowns, cooldown_message
+from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
 from bot.settings import Settings
+from bot.startup import prepare
+from bot.wording import example_question, is_greeting
 from embeddings.answer import Answer
-from embeddings.retriever import MAX_QUESTION_CHARS, QuestionError, Retriever, clean_question
+from embeddings.question import QuestionError, clean_question
+from embeddings.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
-BLANK = "Please ask a question about the article, for example: *When will Putin respond?*"
 
 
 class ArticleBot(discord.Client):
@@ -50,8 +44,6 @@ class ArticleBot(discord.Client):
         load_article: bool = True,
         **options: Any,
     ) -> None:
-        # The bot never joins voice: skip discord.py's warnings about voice libraries.
-        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options)
         self.settings = settings
         self.retriever = retriever
@@ -66,7 +58,7 @@ class ArticleBot(discord.Client):
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
         )
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
-        _add_commands(self)
+        add_commands(self)
 
     async def setup_hook(self) -> None:
         """Load the model and the index off the event loop; register commands in a dev server."""
@@ -116,7 +108,7 @@ class ArticleBot(discord.Client):
             await self._answer_message(message, question, in_dm)
         except Exception:
             log.exception("failed to answer message %s", message.id)
-            await _quietly(message.channel.send(APOLOGY, allowed_mentions=NO_MENTIONS))
+            await quietly(message.channel.send(APOLOGY, allowed_mentions=NO_MENTIONS))
 
     async def _answer_message(self, message: discord.Message, question: str, in_dm: bool) -> None:
         async def send(text: str | None = None, reply: Reply | None = None) -> None:
@@ -128,29 +120,35 @@ class ArticleBot(discord.Client):
             else:
                 await message.reply(text, mention_author=False, **kwargs)
 
-        refusal = self.refusal(message.author.id, question)
-        if refusal == BLANK:
-            await send(BLANK)
-        elif refusal is not None:
-            await self._tell_privately(message, refusal, in_dm)
-        elif is_greeting(question):
+        if is_blank(question):
+            await send(self.blank_reply())
+        elif is_greeting(question):  # costs no question
             await send(self.help_text())
+        elif (retry_after := self.cooldowns.hit(message.author.id)) is not None:
+            if self.cooldowns.first_refusal(message.author.id):  # once per wait, not per mention
+                await self._tell_privately(message, cooldown_message(retry_after), in_dm)
         else:
             await send(reply=answer_reply(await self.answer(question)))
 
     def help_text(self) -> str:
         """The `/help` text, with the bot's name as users see it."""
-        return help_text(self.user.name if self.user else "bot")
+        return help_text(self.user.name if self.user else "bot", self.example())
+
+    def example(self) -> str:
+        """An example question about the loaded article."""
+        return example_question(self.retriever.index.article if self.retriever else None)
+
+    def blank_reply(self) -> str:
+        """The reply to a blank question."""
+        return f"Please ask a question about the article, for example: *{self.example()}*"
 
     def refusal(self, user_id: int, question: str) -> str | None:
         """Why a question will not be answered (blank, or the user's cooldown), else None.
 
         A question that is answered counts towards the asker's cooldown.
         """
-        try:
-            clean_question(question)
-        except QuestionError:
-            return BLANK
+        if is_blank(question):
+            return self.blank_reply()
         retry_after = self.cooldowns.hit(user_id)
         return cooldown_message(retry_after) if retry_after is not None else None
 
@@ -162,7 +160,7 @@ class ArticleBot(discord.Client):
         try:
             await message.author.send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
-            await _quietly(message.add_reaction("\u23f3"))
+            await quietly(message.add_reaction("\u23f3"))
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -171,9 +169,18 @@ class ArticleBot(discord.Client):
         command = interaction.command.name if interaction.command else "?"
         log.error("command /%s failed", command, exc_info=error)
         if interaction.response.is_done():
-            await _quietly(interaction.followup.send(APOLOGY, ephemeral=True))
+            await quietly(interaction.followup.send(APOLOGY, ephemeral=True))
         else:
-            await _quietly(interaction.response.send_message(APOLOGY, ephemeral=True))
+            await quietly(interaction.response.send_message(APOLOGY, ephemeral=True))
+
+
+def is_blank(question: str) -> bool:
+    """Whether nothing is left of a question once cleaned."""
+    try:
+        clean_question(question)
+    except QuestionError:
+        return True
+    return False
 
 
 def _mentions(message: discord.Message, user_id: int) -> bool:
@@ -183,71 +190,9 @@ def _mentions(message: discord.Message, user_id: int) -> bool:
     )
 
 
-async def _quietly(call: Any) -> None:
+async def quietly(call: Any) -> None:
     """Await a best-effort Discord call; a failure is logged, never raised."""
     try:
         await call
     except discord.HTTPException as exc:
         log.warning("could not send a message to Discord: %s", exc)
-
-
-async def respond_to_question(
-    bot: ArticleBot,
-    interaction: discord.Interaction,
-    question: str,
-    count: int | None = None,
-    private: bool = False,
-    show_scores: bool = False,
-) -> None:
-    """Shared by `/ask` and the context menu: check, defer at once, answer, edit the reply."""
-    refusal = bot.refusal(interaction.user.id, question)
-    if refusal is not None:
-        await interaction.response.send_message(refusal, ephemeral=True)
-        return
-    await interaction.response.defer(ephemeral=private, thinking=True)
-    reply = answer_reply(await bot.answer(question, count), show_scores)
-    await interaction.edit_original_response(
-        embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
-    )
-
-
-def _add_commands(bot: ArticleBot) -> None:
-    """Register `/ask`, `/article`, `/help` and the "Ask the article" context menu."""
-
-    @bot.tree.command(name="ask")
-    @app_commands.describe(
-        question="What do you want to know about the article?",
-        count="How many passages to quote (1-5)",
-        private="Only you see the answer",
-        show_scores="Show each passage's relevance score",
-    )
-    async def ask(
-        interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
-        count: app_commands.Range[int, 1, 5] | None = None,
-        private: bool = False,
-        show_scores: bool = False,
-    ) -> None:
-        """Ask a question; I answer with quotes from the article."""
-        await respond_to_question(bot, interaction, question, count, private, show_scores)
-
-    @bot.tree.command(name="article")
-    async def article(interaction: discord.Interaction) -> None:
-        """Show which article I answer from: title, date, link and opening."""
-        if bot.retriever is None:
-            raise RuntimeError("the article is not loaded")
-        reply = article_reply(bot.retriever.index.article)
-        await interaction.response.send_message(
-            embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
-        )
-
-    @bot.tree.command(name="help")
-    async def help_command(interaction: discord.Interaction) -> None:
-        """How to ask me about the article."""
-        await interaction.response.send_message(
-            bot.help_text(), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-
-    @bot.tree.context_menu(name="Ask the article")
-    async def ask_message(interaction: discord.Interaction, message: discord.Message) -> None:
-        await respond_to_question(bot, interaction, message.content)

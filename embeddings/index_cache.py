@@ -1,0 +1,231 @@
+"""The index cache: each article's index kept on disk, rebuilt whenever it is missing.
+
+An entry is a directory named by a key over the model id, the article's content hash,
+the tokenizer's fingerprint, the versions of the libraries that split and stem the text,
+and `INDEX_VERSION`. It is written to a temporary directory and renamed into place, so a
+reader never sees half an entry. Vectors are `.npy` files opened memory-mapped; nothing
+is pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.article import Article
+from embeddings.index import ArticleIndex, build_index
+from embeddings.lexical import FINGERPRINT, Bm25
+from embeddings.models.protocol import Embedder
+from embeddings.vocabulary import Vocabulary
+
+INDEX_VERSION = 5
+"""Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
+
+KEEP_ENTRIES = 1024
+"""Cache entries kept; the least recently used beyond this are removed after a write.
+An entry of a 40-paragraph article takes about 0.3 MB."""
+
+TEXT_LIBRARIES = ("PyStemmer", "sentencex", "bm25s")
+"""Libraries whose versions are part of the key."""
+
+log = logging.getLogger(__name__)
+
+Source = Literal["cache", "built"]
+_ENTRY = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class IndexLoad:
+    """An index and where it came from."""
+
+    index: ArticleIndex
+    source: Source
+    path: Path | None
+
+
+def cache_key(article: Article, model_id: str) -> str:
+    """The key an index is stored under: model, article content, tokenizing, the versions
+    of the libraries that split and stem the text, and the index format."""
+    payload = "\0".join(
+        (str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id, article.content_hash)
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+@functools.cache
+def _text_libraries() -> str:
+    """The versions of the libraries whose output an index holds: a new sentence splitter
+    or stemmer may split or stem differently."""
+    return ",".join(f"{name}={version(name)}" for name in TEXT_LIBRARIES)
+
+
+def load_index(
+    article: Article,
+    embedder: Embedder,
+    cache_dir: Path | None,
+    *,
+    refresh: bool = False,
+    show_progress: bool = False,
+) -> IndexLoad:
+    """Return the cached index for `article`, building and caching it when needed.
+
+    A missing, corrupt or mismatched entry is rebuilt (with a log line); a cache
+    directory that cannot be written leaves the index in memory only.
+    """
+    if cache_dir is None:
+        return IndexLoad(build_index(article, embedder, show_progress), "built", None)
+    path = cache_dir / cache_key(article, embedder.model_id)
+    if not refresh and path.exists():
+        try:
+            loaded = IndexLoad(_read(path, article, embedder.model_id), "cache", path)
+        except Exception as exc:
+            log.warning("index cache %s is unusable (%s); rebuilding it", path, exc)
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # most recently used: kept longest
+            return loaded
+    index = build_index(article, embedder, show_progress)
+    try:
+        _write(path, index, embedder.model_id)
+    except OSError as exc:
+        log.warning("cannot write the index cache in %s (%s); keeping it in memory", cache_dir, exc)
+        return IndexLoad(index, "built", None)
+    prune(cache_dir)
+    return IndexLoad(index, "built", path)
+
+
+def prune(cache_dir: Path, keep: int = KEEP_ENTRIES) -> None:
+    """Remove all but the `keep` most recently used index entries. Entries that another
+    process removes meanwhile are passed over."""
+    used: list[tuple[float, Path]] = []
+    for entry in cache_dir.iterdir():
+        if _ENTRY.fullmatch(entry.name):
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                used.append((entry.stat().st_mtime, entry))
+    used.sort(reverse=True)
+    for _, stale in used[keep:]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _meta(index: ArticleIndex, model_id: str) -> dict[str, object]:
+    return {
+        "version": INDEX_VERSION,
+        "model_id": model_id,
+        "content_hash": index.article.content_hash,
+        "paragraphs": len(index.article.paragraphs),
+        "sentences": len(index.sentence_spans),
+        "words": len(index.vocabulary.words),
+        "dim": int(index.paragraph_vectors.shape[1]),
+    }
+
+
+def _write(path: Path, index: ArticleIndex, model_id: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        np.save(tmp / "paragraphs.npy", index.paragraph_vectors)
+        np.save(tmp / "sentences.npy", index.sentence_vectors)
+        np.save(tmp / "spans.npy", index.sentence_spans)
+        index.paragraph_bm25.save(str(tmp / "bm25-paragraphs"))
+        index.sentence_bm25.save(str(tmp / "bm25-sentences"))
+        np.save(tmp / "word-vectors.npy", index.vocabulary.vectors)
+        (tmp / "words.json").write_text(json.dumps(index.vocabulary.words), encoding="utf-8")
+        (tmp / "meta.json").write_text(json.dumps(_meta(index, model_id)), encoding="utf-8")
+        _move_into_place(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _move_into_place(built: Path, path: Path) -> None:
+    """Rename the directory `built` to `path`, each step atomic: a reader sees the old
+    entry, none, or the new one, never part of one. An entry already at `path` (unusable,
+    or built by another process meanwhile) is moved aside first, then removed."""
+    try:
+        os.rename(built, path)
+        return
+    except OSError:
+        if not path.exists():
+            raise
+    aside = path.with_name(f".{path.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+    with contextlib.suppress(FileNotFoundError):  # another process may have done the same
+        os.rename(path, aside)
+    try:
+        os.rename(built, path)
+    except OSError:
+        if not path.exists():  # another process's entry took the place: keep it
+            raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
+    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    expected = {
+        "version": INDEX_VERSION,
+        "model_id": model_id,
+        "content_hash": article.content_hash,
+        "paragraphs": len(article.paragraphs),
+    }
+    for key, value in expected.items():
+        if meta.get(key) != value:
+            raise ValueError(f"{key} is {meta.get(key)!r}, expected {value!r}")
+    n, m, dim = len(article.paragraphs), int(meta["sentences"]), int(meta["dim"])
+    paragraphs = _array(path / "paragraphs.npy", (n, dim), np.float32)
+    sentences = _array(path / "sentences.npy", (m, dim), np.float32)
+    spans = np.asarray(_array(path / "spans.npy", (m, 3), np.int64))
+    if not _spans_fit(spans, article):
+        raise ValueError("sentence spans do not fit the article")
+    words = json.loads((path / "words.json").read_text(encoding="utf-8"))
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words.json is not a list of words")
+    return ArticleIndex(
+        article=article,
+        paragraph_vectors=paragraphs,
+        sentence_vectors=sentences,
+        sentence_spans=spans,
+        paragraph_bm25=Bm25.load(str(path / "bm25-paragraphs"), n),
+        sentence_bm25=Bm25.load(str(path / "bm25-sentences"), m),
+        vocabulary=Vocabulary(
+            words, _array(path / "word-vectors.npy", (len(words), dim), np.float32)
+        ),
+    )
+
+
+def _array(path: Path, shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """Memory-map a saved array, checking its shape and type."""
+    # A plain ndarray view of the map: slicing a np.memmap subclass costs microseconds a call.
+    array: npt.NDArray[Any] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
+    if array.shape != shape or array.dtype != dtype:
+        raise ValueError(f"{path.name} has shape {array.shape} {array.dtype}, expected {shape}")
+    return array
+
+
+def _spans_fit(spans: npt.NDArray[np.int64], article: Article) -> bool:
+    if len(spans) == 0:
+        return False
+    lengths = np.asarray([len(p) for p in article.paragraphs])
+    para, start, end = spans[:, 0], spans[:, 1], spans[:, 2]
+    return bool(
+        np.all(np.diff(para) >= 0)
+        and para.min() >= 0
+        and para.max() < len(lengths)
+        and np.all(start >= 0)
+        and np.all(start < end)
+        and np.all(end <= lengths[np.clip(para, 0, len(lengths) - 1)])
+        and len(np.unique(para)) == len(lengths)
+    )

@@ -1,0 +1,121 @@
+"""Every signal and weight of the ranking and of the decision to answer, in one place.
+
+How a paragraph is ranked: four signals, each z-scored across the article, are summed:
+the cosine of the paragraph and of its best sentence (meaning), and BM25 of the
+paragraph and of its best sentence (words; see `lexical`). The two lexical ones are
+weighted by the share of the question's words that occur in the article at all, so
+word evidence counts fully when the question uses the article's words and fades when
+it paraphrases them (`combine`).
+
+Whether the article answers at all is decided on `relevance`, a score whose meaning
+does not depend on the article: the best sentence's cosine plus a credit for the
+question's words found in the article (`credit`). The constants were calibrated with
+the bundled all-MiniLM-L6-v2 model; `docs/experiments.md` holds the measurements behind
+each value.
+
+Nothing here imports numpy: arrays pass through their own operators, so the settings
+can read the defaults without loading the numeric stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embeddings.types import Scores
+
+# --- the decision ------------------------------------------------------------------
+
+DEFAULT_MIN_RELEVANCE = 0.6
+"""The bar `relevance` must reach for the bot to answer (the `MIN_RELEVANCE` setting).
+
+Unit: cosine plus credit, usually 0.2-1.3. Raising it declines more questions that
+another article would answer and more paraphrased questions about this one; lowering
+it answers more of both. At 0.6, 99.8% of SQuAD v1.1 dev questions are answered in
+their own article (see docs/experiments.md, "The bar")."""
+
+TENTATIVE_MARGIN = 0.1
+"""An answer whose `relevance` clears the bar by less than this is tentative: the
+closest passage alone, under "The article may not answer this". Unit as the bar;
+raising it makes more answers tentative, 0 makes none."""
+
+COVERAGE_WEIGHT = 0.5
+"""What the share of the question's words found in the article adds to `relevance`
+(0-1 of that share). Raising it lets word overlap alone carry an answer; lowering it
+leaves the decision to the model's cosine."""
+
+EXPANSION_CREDIT = 0.5
+"""The share of its cosine that a question word the article lacks, but matches through
+its closest article word, counts toward `matched_share` (0 = nothing, 1 = a whole
+word). Raising it answers more paraphrases and declines fewer other-article questions
+(docs/experiments.md, "Credit for stand-in words")."""
+
+UNKNOWN_NAME_PENALTY = 0.05
+"""Taken off `relevance` when the question names something the article never mentions,
+nor anything within `NAME_STAND_IN` of it ("What did Biden say?"). Unit as the bar;
+raising it declines more such questions, including ones a paraphrased name would answer
+(docs/experiments.md, "Names the article lacks")."""
+
+NAME_STAND_IN = 0.6
+"""Cosine (word to word) from which an article word counts as naming the same thing as a
+name in the question ("U.S." for "Americans"), so that no `UNKNOWN_NAME_PENALTY` applies.
+Raising it penalises more paraphrased names."""
+
+# --- the ranking -------------------------------------------------------------------
+
+MIN_SIMILARITY = 0.5
+"""Cosine (word to word) from which an article word stands in, for BM25, for a question
+word the article lacks ("spokesman" for "spokesperson"). Raising it matches fewer, and
+only closer, words; recall moves by under 0.1 point between 0.4 and 0.6."""
+
+K1, B = 1.2, 0.75
+"""BM25's term-frequency saturation and length normalisation (the usual Okapi values)."""
+
+PAIR_WEIGHT = 0.5
+"""Weight of the adjacent-word-pair BM25 score beside the single-word score: how much a
+phrase found as written ("the Washington Post") counts over its words found apart.
+0 ignores phrases (docs/experiments.md, "Word pairs")."""
+
+CANDIDATES = 200
+"""Paragraphs whose sentences are scored, in articles longer than this: the best by the
+paragraph-level signals. Raising it costs time in long articles and rarely changes a top
+answer."""
+
+
+def combine(dense: Scores, lexical: Scores, coverage: float) -> Scores:
+    """A paragraph's score from its z-scored meaning and word signals (each the sum of the
+    paragraph's and its best sentence's), the words weighted by `coverage`."""
+    return dense + coverage * lexical
+
+
+def stand_in_weights(expansion: Mapping[str, float]) -> dict[str, float]:
+    """What each stand-in token of an expansion counts for in BM25: the share of the way
+    its similarity goes from `MIN_SIMILARITY` (nothing) to 1 (the word itself)."""
+    return {
+        token: (similarity - MIN_SIMILARITY) / (1 - MIN_SIMILARITY)
+        for token, similarity in expansion.items()
+    }
+
+
+def matched_share(
+    tokens: Sequence[str], expansion: Mapping[str, float], found: Callable[[str], bool]
+) -> float:
+    """The share of a question's `tokens` that are `found`, where each `found` expansion
+    token adds `EXPANSION_CREDIT` times its similarity."""
+    if not tokens:
+        return 0.0
+    matched = sum(map(found, tokens)) + EXPANSION_CREDIT * sum(
+        weight for token, weight in expansion.items() if found(token)
+    )
+    return matched / len(tokens)
+
+
+def credit(share: float, names_unknown: bool) -> float:
+    """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
+    return COVERAGE_WEIGHT * share - (UNKNOWN_NAME_PENALTY if names_unknown else 0.0)
+
+
+def is_tentative(relevance: float, bar: float) -> bool:
+    """Whether a best passage of this `relevance` clears `bar`, but only just."""
+    return 0 <= relevance - bar < TENTATIVE_MARGIN
