@@ -11,6 +11,7 @@ from embeddings.subjects import first_name
 NOT_FOUND = "I couldn't find that in the article."
 REPHRASE = "Try rephrasing your question, or ask about something the article covers."
 TENTATIVE = "The article may not answer this. The closest passage:"
+ABOUT = "The article, from its opening paragraph:"
 
 _GREETING = re.compile(r"\W*(?:(?:hi|hello|hey|help|there|me|bot)\b\W*)*", re.IGNORECASE)
 

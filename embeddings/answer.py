@@ -23,6 +23,7 @@ class Answer:
     """What the article says about a question, or that it says nothing.
 
     A `tentative` answer quotes the closest passage of an article that may not answer.
+    An `about` answer is to a question about the article as a whole: its opening.
     """
 
     question: str
@@ -33,6 +34,7 @@ class Answer:
     note: str | None = None
     error: str | None = None
     tentative: bool = False
+    about: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `ask --json`."""
@@ -40,6 +42,7 @@ class Answer:
             "question": self.question,
             "answered": self.answered,
             "tentative": self.tentative,
+            "about": self.about,
             "passages": [
                 {
                     "paragraph": p.paragraph,

@@ -83,6 +83,8 @@ class Report:
     declined_off_topic: int = 0
     tentative_on_topic: int = 0  # answered, but tentatively (see `Retriever.is_tentative`)
     tentative_off_topic: int = 0
+    about_on_topic: int = 0  # answered as a question about the article as a whole
+    about_off_topic: int = 0
     highlights: int = 0
     highlight_hits: int = 0
     questions: int = 0
@@ -162,17 +164,20 @@ def evaluate(
                 report.failures.append(f"{case.question!r}: {exc}")
                 continue
             ranking = retriever.rank(question)
-            answered = bool(retriever.select(ranking, 1))
-            tentative = retriever.is_tentative(ranking)
+            about = retriever.is_about_the_article(ranking)
+            answered = about or bool(retriever.select(ranking, 1))
+            tentative = not about and retriever.is_tentative(ranking)
             report.questions += 1
             if case.paragraph is None:
                 report.off_topic += 1
                 report.declined_off_topic += not answered
                 report.tentative_off_topic += tentative
+                report.about_off_topic += about
             else:
                 report.on_topic += 1
                 report.answered_on_topic += answered
                 report.tentative_on_topic += tentative
+                report.about_on_topic += about
                 for name, score in report.methods.items():
                     score.add(METHODS[name](ranking), case.paragraph)
                 if case.answers:
@@ -181,9 +186,11 @@ def evaluate(
                     report.highlight_hits += any(a in sentence for a in case.answers)
             if other is not None:
                 elsewhere = other.rank(question, ranking.query_vector)
+                about = other.is_about_the_article(elsewhere)
                 report.off_topic += 1
-                report.declined_off_topic += not other.select(elsewhere, 1)
-                report.tentative_off_topic += other.is_tentative(elsewhere)
+                report.declined_off_topic += not (about or other.select(elsewhere, 1))
+                report.tentative_off_topic += not about and other.is_tentative(elsewhere)
+                report.about_off_topic += about
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings import scoring
+from embeddings.about import about_closeness
 from embeddings.answer import Answer, Passage
 from embeddings.index import ArticleIndex
 from embeddings.lexical import content_words, names, stem, tokenize
@@ -189,6 +190,9 @@ class Retriever:
         except QuestionError as exc:
             return Answer(question, False, (), article, error=str(exc))
         ranking = self.rank(cleaned)
+        if self.is_about_the_article(ranking):
+            opening = Passage(1, article.paragraphs[0], self.index.sentence_text(0), 0.0)
+            return Answer(cleaned, True, (opening,), article, note=note, about=True)
         chosen = self.select(ranking, top_k_passages)
         return Answer(
             cleaned,
@@ -199,6 +203,13 @@ class Retriever:
             note=note,
             tentative=self.is_tentative(ranking),
         )
+
+    def is_about_the_article(self, ranking: Ranking) -> bool:
+        """Whether a question the article does not answer outright (it declines, or answers
+        only tentatively) asks about the article as a whole (see `about`)."""
+        if ranking.top_relevance >= self.min_relevance + scoring.TENTATIVE_MARGIN:
+            return False
+        return about_closeness(self.embedder, ranking.query_vector) >= scoring.ABOUT_BAR
 
     def select(self, ranking: Ranking, k: int) -> list[int]:
         """The paragraphs (0-based, best first) to quote; empty when the article has no answer.

@@ -62,6 +62,13 @@ NAME_STAND_IN = 0.6
 name in the question ("U.S." for "Americans"), so that no `UNKNOWN_NAME_PENALTY` applies.
 Raising it penalises more paraphrased names."""
 
+ABOUT_BAR = 0.6
+"""Cosine (question to question) from which a question the article does not answer
+outright counts as one about the article as a whole (see `about`), answered with its
+opening paragraph. Raising it answers fewer such questions in other words ("What's this
+piece about?"); lowering it takes more questions about a thing the article does not cover
+for questions about the article (docs/experiments.md, "Questions about the article")."""
+
 # --- the ranking -------------------------------------------------------------------
 
 MIN_SIMILARITY = 0.5

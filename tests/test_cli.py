@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.cli import main
@@ -16,9 +17,10 @@ from bot.cli.repl import USAGE
 from bot.cli.text import WIDTH, format_answer
 from bot.settings import Settings
 from bot.wording import TENTATIVE
+from embeddings.about import about_closeness
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
-from tests.fakes import FakeEmbedder
+from tests.fakes import DIM, FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +49,9 @@ def test_ask_from_stdin_shares_one_model_and_survives_bad_lines(
 ) -> None:
     data = b"Who is Ned Price?\n\n\xe2\x80\x8b\nbad \xff bytes\nWhat did Peskov say?\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    # The questions about an article as a whole are encoded once per model: do it first.
+    about_closeness(fake_model, np.zeros(DIM, dtype=np.float32))
+    fake_model.query_calls = 0
     assert main(["ask", "--json", "-"]) == 0
     rows = _json_lines(capsys.readouterr().out)
     assert len(rows) == 4
@@ -284,3 +289,55 @@ def test_best_match_is_shown_only_where_it_narrows_the_passage() -> None:
     assert out.count("best match:") == 1
     assert "  best match: Peskov spoke on Tuesday." in out
     assert all(len(line) <= WIDTH for line in out.splitlines())
+
+
+def test_library_noise_is_left_out_of_the_log() -> None:
+    code = (
+        "import logging\nfrom bot.cli.main import _setup_logging\n_setup_logging('DEBUG')\n"
+        "import bm25s  # sets its own logger to DEBUG when imported\n"
+        "logging.getLogger('bm25s').info('noise')\n"
+        "logging.getLogger('bm25s').warning('kept')\n"
+        "logging.getLogger('bot').debug('ours')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "noise" not in result.stderr
+    assert "kept" in result.stderr and "ours" in result.stderr
+
+
+def test_show_prints_the_article_as_read_without_loading_a_model(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom bot.cli import main\ncode = main(['show'])\n"
+        "heavy = [m for m in ('onnxruntime', 'sentence_transformers', 'torch') if m in sys.modules]"
+        "\nprint('loaded:', heavy, file=sys.stderr)\nraise SystemExit(code)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "CACHE_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded: []" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Title: Russia Says Still Working") and "(2022-02-01)" in lines[0]
+    assert lines[1].startswith("https://www.themoscowtimes.com/")
+    assert "[11] " in result.stdout and "[12] " not in result.stdout
+
+
+def test_show_json_loads_back_to_the_same_article(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from embeddings.sources import bundled_article_path, load_article
+
+    page = tmp_path / "page.md"
+    page.write_text("# A title\n\nFirst *paragraph* here.\n\n- an item\n", encoding="utf-8")
+    for source in (str(bundled_article_path()), str(page)):
+        assert main(["show", "--json", source]) == 0
+        saved = tmp_path / "article.json"
+        saved.write_text(capsys.readouterr().out, encoding="utf-8")
+        assert load_article(saved) == load_article(source)
+
+
+def test_show_of_a_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "/no/such/article.txt"]) == 2
+    assert capsys.readouterr().err == "error: /no/such/article.txt: no such article file\n"

@@ -122,3 +122,17 @@ def test_squad_slice_beats_every_baseline(real_embedder: Embedder) -> None:
     assert report.answered_on_topic / report.on_topic >= 0.97
     assert report.declined_off_topic / report.off_topic >= 0.94  # measured 0.947
     assert report.highlight_hits / report.highlights >= 0.8
+
+
+@pytest.mark.model
+def test_questions_about_the_article_as_a_whole_get_its_opening(real_embedder: Embedder) -> None:
+    from embeddings.sources import bundled_article_path, load_article
+
+    article = load_article(bundled_article_path())
+    retriever = Retriever(build_index(article, real_embedder), real_embedder)
+    for question in ("What is this article about?", "When was this article published?"):
+        answer = retriever.answer(question)
+        assert answer.about, question
+        assert answer.passages[0].text == article.paragraphs[0]
+    for question in ("What is the capital of Australia?", "Who is Ned Price?"):
+        assert not retriever.answer(question).about, question

@@ -137,7 +137,7 @@ def test_unrelated_question_is_declined_without_passages() -> None:
 
 def test_answer_json_shape() -> None:
     data = _retriever().answer("Do cats purr?", 3).to_dict()
-    assert set(data) == {"question", "answered", "tentative", "passages", "article"}
+    assert set(data) == {"question", "answered", "tentative", "about", "passages", "article"}
     assert data["article"] == {
         "title": "Pets",
         "published": None,
@@ -253,3 +253,37 @@ def test_the_article_is_tokenized_once_not_per_question(monkeypatch: pytest.Monk
     assert tokenized, "further passages are checked against their own words"
     assert set(tokenized) <= set(retriever.index.article.paragraphs)
     assert len(tokenized) == len(set(tokenized))
+
+
+def test_a_question_about_the_article_is_answered_with_its_opening() -> None:
+    article = Article(
+        "Cats",
+        (
+            "Cats sleep most of the day. They purr when content.",
+            "Dogs bark at strangers and wag their tails.",
+        ),
+    )
+    embedder = FakeEmbedder()
+    retriever = Retriever(build_index(article, embedder), embedder)
+    answer = retriever.answer("What is this article about?")
+    assert answer.about and answer.answered and not answer.tentative
+    assert [(p.paragraph, p.text) for p in answer.passages] == [(1, article.paragraphs[0])]
+    assert answer.passages[0].highlight == "Cats sleep most of the day."
+    assert answer.to_dict()["about"] is True
+    plain = retriever.answer("Do dogs bark at strangers?")
+    assert not plain.about and plain.passages[0].paragraph == 2
+
+
+def test_a_question_the_article_answers_outright_is_not_taken_for_one_about_it() -> None:
+    article = Article(
+        "Who wrote it",
+        (
+            "Who wrote this article? Jane Roe wrote this article for the paper.",
+            "Dogs bark at strangers and wag their tails.",
+        ),
+    )
+    embedder = FakeEmbedder()
+    retriever = Retriever(build_index(article, embedder), embedder)
+    answer = retriever.answer("Who wrote this article?")
+    assert answer.answered and not answer.about and not answer.tentative
+    assert answer.passages[0].text.startswith("Who wrote this article? Jane Roe")

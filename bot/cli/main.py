@@ -29,6 +29,7 @@ examples:
   python -m bot ask --json "Who is Ned Price?" "What did the embassy say about sanctions?"
   printf 'Who is Ned Price?\\nWhat did Peskov say?\\n' | python -m bot ask --json -
   python -m bot repl
+  python -m bot show https://example.org/news/story   # the article as the bot reads it
   python -m bot index --refresh
   python -m bot eval tests/data/bundled_questions.jsonl --compare
   python -m bot run            # the Discord bot (needs DISCORD_TOKEN)
@@ -84,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--refresh", action="store_true", help="fetch and rebuild even if cached")
     index.set_defaults(handler=cmd_index)
 
+    show = sub.add_parser("show", parents=[common], help="the article as the bot reads it")
+    show.add_argument(
+        "source", nargs="?", metavar="SOURCE", help="file or web address (default: ARTICLE)"
+    )
+    show.add_argument("--json", action="store_true", help="the JSON article format")
+    show.set_defaults(handler=cmd_show)
+
     evaluate = sub.add_parser("eval", parents=[common], help="measure retrieval quality")
     evaluate.add_argument("file", type=Path, help="questions (.jsonl) or SQuAD (.json/.json.gz)")
     evaluate.add_argument("--compare", action="store_true", help="add the plain baselines")
@@ -104,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     bench.set_defaults(handler=cmd_bench)
+
+    pages = sub.add_parser("pages", parents=[common], help="measure reading saved web pages")
+    pages.add_argument("directory", type=Path, help="saved pages and their expectations.json")
+    pages.add_argument("--details", action="store_true", help="list each page's misses")
+    pages.set_defaults(handler=cmd_pages)
 
     results = sub.add_parser("results", parents=[common], help="measure the README's results")
     results.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 dev file")
@@ -139,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("unexpected error")
         print("error: something went wrong (details logged above)", file=sys.stderr)
@@ -156,15 +172,24 @@ def _default_handler(settings: Settings) -> Handler:
     return cmd_repl
 
 
+QUIET_LIBRARIES = frozenset(
+    {"sentence_transformers", "transformers", "huggingface_hub", "httpx", "bm25s"}
+)
+"""Libraries whose log records below WARNING are left out: routine noise here (bm25s logs
+an empty query at INFO, and sets its own logger to DEBUG when it is imported)."""
+
+
 def _setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level.upper())
+    handler.addFilter(
+        lambda r: r.levelno >= logging.WARNING or r.name.split(".")[0] not in QUIET_LIBRARIES
+    )
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
     )
-    # bm25s logs at INFO for an empty query, which is routine here.
-    for noisy in ("sentence_transformers", "transformers", "huggingface_hub", "httpx", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _quiet_model_loading() -> None:
@@ -229,6 +254,18 @@ def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
     return run_repl(ready.retriever, settings)
 
 
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the article as the bot reads it: title, date, link and numbered paragraphs,
+    or the JSON article format. Loads no model."""
+    from bot.cli.text import format_article
+    from embeddings.sources import open_source
+    from embeddings.sources.json import article_to_json
+
+    article = open_source(args.source or settings.article, settings.cache_dir)
+    print(article_to_json(article) if args.json else format_article(article))
+    return 0
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or refresh the cached index, with a progress bar, and say what was done."""
     ready = _prepare(settings, refresh=args.refresh, show_progress=True)
@@ -284,3 +321,11 @@ def cmd_results(args: argparse.Namespace, settings: Settings) -> int:
     from bot.tools.results import run_results
 
     return run_results(settings, args.squad, args.write)
+
+
+def cmd_pages(args: argparse.Namespace, settings: Settings) -> int:
+    """Read each saved page of a directory and report what was kept, leaked and refused."""
+    from bot.tools.pages import format_pages, measure_pages
+
+    print(format_pages(measure_pages(args.directory), details=args.details))
+    return 0

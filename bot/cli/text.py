@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.wording import NOT_FOUND, REPHRASE, TENTATIVE
+from bot.wording import ABOUT, NOT_FOUND, REPHRASE, TENTATIVE
 from embeddings.answer import Answer
 from embeddings.article import Article
 
@@ -23,6 +23,8 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
         lines += [NOT_FOUND, REPHRASE]
     elif answer.tentative:
         lines.append(TENTATIVE)
+    elif answer.about:
+        lines.append(ABOUT)
     for passage in answer.passages:
         text = passage.text
         if bold:
@@ -57,3 +59,12 @@ def format_source(article: Article, label: str = "Source") -> str:
     date = f" ({article.published.isoformat()})" if article.published else ""
     source = f"{label}: {article.title}{date}"
     return f"{source}\n{article.url}" if article.url else source
+
+
+def format_article(article: Article) -> str:
+    """The article as the bot reads it: its source line, then each paragraph numbered."""
+    lines = [format_source(article, label="Title"), ""]
+    for number, paragraph in enumerate(article.paragraphs, 1):
+        lines += _wrap(paragraph, f"[{number}] ", " " * (len(str(number)) + 3))
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")

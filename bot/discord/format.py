@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import discord
 
+from bot.wording import ABOUT as PLAIN_ABOUT
 from bot.wording import NOT_FOUND, REPHRASE
 from bot.wording import TENTATIVE as PLAIN_TENTATIVE
 from embeddings.answer import Answer, Passage
@@ -29,6 +30,7 @@ ELLIPSIS = "\u2026"
 COLOR = 0x2B6CB0
 
 TENTATIVE = f"*{PLAIN_TENTATIVE}*"
+ABOUT = f"*{PLAIN_ABOUT}*"
 NO_MENTIONS = discord.AllowedMentions.none()
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 
@@ -163,7 +165,8 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
         return Reply(_embed(answer.article, description), _button_url(answer.article.url))
     separator = "\n\n"
     note = [shorten(f"(Note: {escape(answer.note)})", 200)] if answer.note else []
-    head = question + (TENTATIVE + separator if answer.tentative else "")
+    lead = TENTATIVE if answer.tentative else ABOUT if answer.about else ""
+    head = question + (lead + separator if lead else "")
     used = len(head) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
     budget = (DESCRIPTION_LIMIT - used) // len(answer.passages)
     blocks = [quote_passage(p, budget, show_scores) for p in answer.passages] + note

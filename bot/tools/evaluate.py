@@ -97,6 +97,16 @@ def format_report(report: Report, title: str, cross_article: bool) -> str:
     ]
     if tentative:
         lines.append(f"answered tentatively: {', '.join(tentative)}")
+    about = [
+        f"{rate:.3f} of {label}"
+        for rate, label in (
+            (report.rate(report.about_on_topic, report.on_topic), "on-topic questions"),
+            (report.rate(report.about_off_topic, report.off_topic), off_label),
+        )
+        if rate is not None
+    ]
+    if report.about_on_topic or report.about_off_topic:
+        lines.append(f"answered as about the article: {', '.join(about)}")
     highlight = report.rate(report.highlight_hits, report.highlights)
     if highlight is not None:
         lines.append(f"highlight contains the answer: {highlight:.3f} ({report.highlights})")

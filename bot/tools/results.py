@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.startup import prepare
 from bot.tools import bench
 from bot.tools.evaluate import measure
+from bot.tools.pages import measure_pages
 from embeddings.errors import ArticleError
 from embeddings.evaluation import Report
 
@@ -24,6 +25,7 @@ SETS = (
     ("nearby, not in the article", "tests/data/bundled_nearby.jsonl"),
 )
 SQUAD = Path("../shared/data/squad-v1.1-dev.json.gz")
+PAGES = Path("../shared/data/realworld-pages")
 _BLOCK = re.compile(r"(<!-- results -->\n).*?(<!-- /results -->)", re.DOTALL)
 
 
@@ -52,6 +54,15 @@ def results_table(settings: Settings, squad: Path) -> str:
     for label, path in sets:
         report, _, _ = measure(path, settings, compare=True, limit=None)
         rows.append(_quality_row(label, path, report))
+    if (PAGES / "expectations.json").is_file():
+        pages = measure_pages(PAGES)
+        rows += [
+            "",
+            f"Web pages (`python -m bot pages {PAGES}`): of {pages.pages} real saved pages, "
+            f"{pages.kept_share:.1%} of the text their article must have is kept, "
+            f"{pages.leaked} of {pages.boilerplate} boilerplate strings leak, "
+            f"{len(pages.refused)} refused, {len(pages.crashed)} crashed.",
+        ]
     ready = prepare(settings)
     start = bench.startup(settings, runs=1)
     speed = bench.latency(ready.retriever, count=200)

@@ -138,7 +138,10 @@ def _unsupported(model: Any) -> str | None:
     kinds = [type(module).__name__ for module in model]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         return f"modules {kinds}"
-    if getattr(model[1], "pooling_mode", None) != "mean":
+    pooling = model[1]
+    # sentence-transformers before 6 names the mode by a method, not an attribute.
+    mode = getattr(pooling, "pooling_mode", None) or getattr(pooling, "get_pooling_mode_str")()
+    if mode != "mean":
         return "pooling is not the mean"
     if any(model.prompts.values()):
         return "the model has prompts"
