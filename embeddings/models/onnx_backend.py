@@ -140,7 +140,7 @@ def _unsupported(model: Any) -> str | None:
         return f"modules {kinds}"
     pooling = model[1]
     # sentence-transformers before 6 names the mode by a method, not an attribute.
-    mode = getattr(pooling, "pooling_mode", None) or getattr(pooling, "get_pooling_mode_str")()
+    mode = getattr(pooling, "pooling_mode", None) or pooling.get_pooling_mode_str()
     if mode != "mean":
         return "pooling is not the mean"
     if any(model.prompts.values()):
