@@ -40,6 +40,28 @@ class Settings(BaseSettings):
     cooldown_questions: int = Field(default=5, ge=1)
     cooldown_seconds: float = Field(default=30.0, gt=0)
     log_level: str = Field(default="INFO", pattern=r"(?i)^(DEBUG|INFO|WARNING|ERROR)$")
+    database_url: SecretStr | None = Field(
+        default=None, description="sqlite:///path or postgresql://…; empty = library.db"
+    )
+    library_max_articles: int = Field(default=500, ge=1)
+    library_max_paragraphs: int = Field(default=2000, ge=1)
+
+    @property
+    def database(self) -> str:
+        """The library's database URL (a secret: it may hold a password)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{default_database()}"
+
+    @property
+    def database_is_default(self) -> bool:
+        """Whether the library is the SQLite file in the user data directory."""
+        return self.database_url is None
+
+
+def default_database() -> Path:
+    """The library's SQLite file when `DATABASE_URL` names none."""
+    return Path(platformdirs.user_data_dir("article-bot")) / "library.db"
 
 
 def load_settings(**overrides: object) -> Settings:

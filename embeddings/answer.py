@@ -10,12 +10,14 @@ from embeddings.article import Article
 
 @dataclass(frozen=True)
 class Passage:
-    """One quoted paragraph: its 1-based number, verbatim text and best sentence."""
+    """One quoted paragraph: its 1-based number, verbatim text and best sentence, and the
+    article it is from (when an answer quotes several, see `Answer.articles`)."""
 
     paragraph: int
     text: str
     highlight: str
     score: float
+    article: Article | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class Answer:
     tentative: bool = False
     about: bool = False
 
+    def article_of(self, passage: Passage) -> Article:
+        """The article a passage is quoted from."""
+        return passage.article or self.article
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The articles the passages are quoted from, first seen first."""
+        return tuple(dict.fromkeys(self.article_of(p) for p in self.passages))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `ask --json`."""
         data: dict[str, Any] = {
@@ -49,6 +60,7 @@ class Answer:
                     "text": p.text,
                     "highlight": p.highlight,
                     "score": round(p.score, 4),
+                    "article": article_info(self.article_of(p)),
                 }
                 for p in self.passages
             ],

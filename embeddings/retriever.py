@@ -189,13 +189,19 @@ class Retriever:
             cleaned, note = clean_question(question)
         except QuestionError as exc:
             return Answer(question, False, (), article, error=str(exc))
-        ranking = self.rank(cleaned)
+        return self.answer_from(cleaned, self.rank(cleaned), top_k_passages, note)
+
+    def answer_from(
+        self, question: str, ranking: Ranking, top_k_passages: int = 3, note: str | None = None
+    ) -> Answer:
+        """The answer to a cleaned question, from its ranking."""
+        article = self.index.article
         if self.is_about_the_article(ranking):
-            opening = Passage(1, article.paragraphs[0], self.index.sentence_text(0), 0.0)
-            return Answer(cleaned, True, (opening,), article, note=note, about=True)
+            opening = Passage(1, article.paragraphs[0], self.index.sentence_text(0), 0.0, article)
+            return Answer(question, True, (opening,), article, note=note, about=True)
         chosen = self.select(ranking, top_k_passages)
         return Answer(
-            cleaned,
+            question,
             answered=bool(chosen),
             passages=tuple(self._passage(i, ranking) for i in chosen),
             article=article,
@@ -261,4 +267,5 @@ class Retriever:
             text=self.index.article.paragraphs[paragraph],
             highlight=self.highlight(paragraph, ranking),
             score=float(ranking.scores[paragraph]),
+            article=self.index.article,
         )

@@ -49,8 +49,12 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         "TOP_K",
         "MIN_RELEVANCE",
         "DEV_GUILD_ID",
+        "DATABASE_URL",
+        "LIBRARY_MAX_ARTICLES",
+        "LIBRARY_MAX_PARAGRAPHS",
     ):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the default library.db
     monkeypatch.chdir(tmp_path)
     yield Settings(_env_file=None, cache_dir=tmp_path / "cache")  # type: ignore[call-arg]
 

@@ -76,7 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="one question per argument (quote it), or - to read lines from stdin",
     )
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--guild", type=int, metavar="ID", help="ask this server's library")
     ask.set_defaults(handler=cmd_ask)
+
+    library = sub.add_parser("library", help="the article library (see the README)")
+    shelf = library.add_subparsers(dest="library_command", metavar="COMMAND", required=True)
+    add = shelf.add_parser("add", parents=[common], help="add an article (URL or file)")
+    add.add_argument("source", metavar="SOURCE", help="web address or file")
+    add.set_defaults(handler=_library_handler("cmd_library_add"))
+    listing = shelf.add_parser("list", parents=[common], help="list the articles")
+    listing.set_defaults(handler=_library_handler("cmd_library_list"))
+    remove = shelf.add_parser("remove", parents=[common], help="remove an article")
+    remove.add_argument("article_id", type=int, metavar="ARTICLE_ID")
+    remove.set_defaults(handler=_library_handler("cmd_library_remove"))
+    for command in (add, listing, remove):
+        command.add_argument("--guild", type=int, metavar="ID", help="a server's library")
+    for command in (add, listing):
+        command.add_argument("--json", action="store_true", help="JSON, one article a line")
 
     repl = sub.add_parser("repl", parents=[common], help="an interactive question prompt")
     repl.set_defaults(handler=cmd_repl)
@@ -161,6 +177,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _library_handler(name: str) -> Handler:
+    """A `library` command's handler, imported when it runs (SQLAlchemy is not needed
+    for `--help`)."""
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        from bot.cli import library
+
+        handle: Handler = getattr(library, name)
+        return handle(args, settings)
+
+    handler.__doc__ = name
+    return handler
+
+
 def _default_handler(settings: Settings) -> Handler:
     if settings.discord_token is not None:
         return cmd_run
@@ -220,13 +250,21 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                     "error: the question is blank; ask something about the article", file=sys.stderr
                 )
                 return 2
+    from bot.cli.library import answer_json
+    from bot.library.answering import Answerer, open_library
+    from bot.library.scope import resolve
+
     ready = _prepare(settings)
+    # An article named with --article is asked alone, as it is: not from the library.
+    library = None if hasattr(args, "article") else open_library(settings)
+    scope = resolve(library, ready.retriever.index.article, args.guild)
+    answerer = Answerer(ready.retriever, settings.cache_dir)
     questions = _stdin_questions() if from_stdin else iter(args.questions)
     out, bold = sys.stdout, _is_tty(sys.stdout)
     for question in questions:
-        answer = ready.retriever.answer(question, settings.top_k)
+        answer = answerer.answer(question, scope, settings.top_k)
         if args.json:
-            out.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer_json(answer, scope), ensure_ascii=False) + "\n")
         else:
             out.write(f"Q: {printable(answer.question)}\n{format_answer(answer, bold)}\n\n")
         out.flush()

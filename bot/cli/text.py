@@ -25,17 +25,19 @@ def format_answer(answer: Answer, bold: bool = False) -> str:
         lines.append(TENTATIVE)
     elif answer.about:
         lines.append(ABOUT)
+    several = len(answer.articles) > 1
     for passage in answer.passages:
         text = passage.text
         if bold:
             text = text.replace(passage.highlight, f"{_BOLD}{passage.highlight}{_RESET}", 1)
-        lines.append(f"[paragraph {passage.paragraph}]")
+        of = f" of \u201c{answer.article_of(passage).title}\u201d" if several else ""
+        lines.append(f"[paragraph {passage.paragraph}{of}]")
         lines += _wrap(f"\u201c{text}\u201d", "  ", "  ")
         # A one-sentence paragraph is its own best match: nothing to point at.
         if not bold and passage.highlight != passage.text.strip():
             lines += _wrap(f"best match: {passage.highlight}", "  ", "    ")
         lines.append("")
-    lines.append(format_source(answer.article))
+    lines += [format_source(article) for article in answer.articles or (answer.article,)]
     return "\n".join(lines)
 
 

@@ -1,0 +1,58 @@
+"""Answering in a scope: one retriever per article, its index loaded (or built) once."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.library.scope import Scope
+from bot.library.store import Library
+from bot.settings import Settings
+from embeddings.answer import Answer
+from embeddings.article import Article
+from embeddings.collection import Collection
+from embeddings.index_cache import load_index
+from embeddings.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+def open_library(settings: Settings, create: bool = False) -> Library | None:
+    """The library the settings name; None when it is the default SQLite file and that
+    does not exist yet, unless `create` (so a bot whose library was never used touches
+    no database)."""
+    from bot.settings import default_database
+
+    if settings.database_is_default and not create and not default_database().exists():
+        return None
+    return Library.open(settings.database, settings.library_max_articles)
+
+
+class Answerer:
+    """Answers a question in a scope, keeping each article's retriever once loaded."""
+
+    def __init__(self, default: Retriever, cache_dir: Path | None) -> None:
+        self.default = default
+        self._cache_dir = cache_dir
+        self._retrievers = {default.index.article: default}
+
+    def retriever(self, article: Article) -> Retriever:
+        """The retriever of an article, its index from the cache or built now (slow the
+        first time: call off the event loop)."""
+        retriever = self._retrievers.get(article)
+        if retriever is None:
+            embedder = self.default.embedder
+            index = load_index(article, embedder, self._cache_dir).index
+            retriever = Retriever(index, embedder, self.default.min_relevance)
+            self._retrievers[article] = retriever
+        return retriever
+
+    def answer(self, question: str, scope: Scope, top_k: int) -> Answer:
+        """Ask `question` of every article of `scope`."""
+        return Collection([self.retriever(a) for a in scope.articles]).answer(question, top_k)
+
+    def forget(self, keep: set[Article]) -> None:
+        """Drop the retrievers of articles no longer in any library."""
+        for article in [a for a in self._retrievers if a not in keep]:
+            if article is not self.default.index.article:
+                del self._retrievers[article]

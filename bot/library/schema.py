@@ -1,0 +1,58 @@
+"""The library's tables (SQLAlchemy 2). A change here needs a new Alembic revision in
+`migrations/versions`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+BOT_WIDE = 0
+"""The `guild_id` of the bot-wide library: articles added from the command line."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    """One article of one server's library (or of the bot-wide one)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "content_hash", name="uq_articles_guild_content"),
+        UniqueConstraint("guild_id", "url", name="uq_articles_guild_url"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    published: Mapped[date | None] = mapped_column(Date)
+    paragraphs: Mapped[list[str]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PinRow(Base):
+    """A channel or thread pinned to one article of its server's library."""
+
+    __tablename__ = "pins"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )

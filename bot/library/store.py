@@ -1,0 +1,222 @@
+"""The library store: articles per server and channel pins, in SQLite or PostgreSQL.
+
+Every method is a short transaction; call them off the Discord event loop. Nothing of one
+server is ever read for another: each query names its server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.library.schema import BOT_WIDE, ArticleRow, PinRow
+from embeddings.article import Article
+from embeddings.errors import ArticleBotError
+
+log = logging.getLogger(__name__)
+
+
+class LibraryError(ArticleBotError):
+    """The library cannot do what was asked (full, unknown article, database away)."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article of a library, with where it is kept and who brought it."""
+
+    id: int
+    guild_id: int
+    article: Article
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class Added:
+    """The result of an add: the article kept, and whether it is new."""
+
+    stored: StoredArticle
+    added: bool
+
+
+def sqlite_url(path: Path) -> str:
+    """The `DATABASE_URL` of an SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def redacted(url: str) -> str:
+    """A database URL fit for a log or an error: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say nothing of it
+        return "<invalid DATABASE_URL>"
+
+
+class Library:
+    """The articles of every server's library, and the channel pins."""
+
+    def __init__(self, engine: Engine, max_articles: int = 500) -> None:
+        self.engine = engine
+        self.max_articles = max_articles
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, max_articles: int = 500) -> Library:
+        """Connect to the database at `url` and bring its schema up to date (an SQLite file
+        and its directory are created on first use, in WAL mode)."""
+        try:
+            engine = _engine(url)
+            upgrade(engine)
+        except SQLAlchemyError as exc:
+            raise LibraryError(
+                f"DATABASE_URL: cannot open {redacted(url)} ({type(exc).__name__})"
+            ) from None
+        return cls(engine, max_articles)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(self, article: Article, guild_id: int = BOT_WIDE, added_by: str = "") -> Added:
+        """Keep `article` in a server's library; an article already there (same link, or
+        same content) is not added again."""
+        with self._sessions() as session:
+            existing = _same(session, guild_id, article)
+            if existing is not None:
+                return Added(_stored(existing), added=False)
+            count = session.scalar(
+                select(func.count()).select_from(ArticleRow).where(ArticleRow.guild_id == guild_id)
+            )
+            if (count or 0) >= self.max_articles:
+                raise LibraryError(
+                    f"the library is full ({self.max_articles} articles): remove one first"
+                )
+            row = ArticleRow(
+                guild_id=guild_id,
+                title=article.title,
+                url=article.url,
+                published=article.published,
+                paragraphs=list(article.paragraphs),
+                content_hash=article.content_hash,
+                added_by=added_by[:200],
+                added_at=datetime.now(UTC),
+            )
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:  # another process added the same article meanwhile
+                session.rollback()
+                existing = _same(session, guild_id, article)
+                if existing is None:
+                    raise
+                return Added(_stored(existing), added=False)
+            return Added(_stored(row), added=True)
+
+    def articles(self, guild_id: int = BOT_WIDE) -> list[StoredArticle]:
+        """A server's articles, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(ArticleRow).where(ArticleRow.guild_id == guild_id).order_by(ArticleRow.id)
+            )
+            return [_stored(row) for row in rows]
+
+    def get(self, guild_id: int, article_id: int) -> StoredArticle | None:
+        """One article of a server's library, or None (also for another server's)."""
+        with self._sessions() as session:
+            row = session.get(ArticleRow, article_id)
+            return _stored(row) if row is not None and row.guild_id == guild_id else None
+
+    def remove(self, guild_id: int, article_id: int) -> StoredArticle:
+        """Remove an article from a server's library, and the pins to it."""
+        with self._sessions() as session:
+            row = session.get(ArticleRow, article_id)
+            if row is None or row.guild_id != guild_id:
+                raise LibraryError(f"no article {article_id} in this library")
+            stored = _stored(row)
+            session.execute(delete(PinRow).where(PinRow.article_id == article_id))
+            session.delete(row)
+            session.commit()
+            return stored
+
+    def pin(self, guild_id: int, channel_id: int, article_id: int | None) -> None:
+        """Pin a channel (or thread) to one article of its server's library; None unpins."""
+        with self._sessions() as session:
+            session.execute(
+                delete(PinRow).where(PinRow.guild_id == guild_id, PinRow.channel_id == channel_id)
+            )
+            if article_id is not None:
+                row = session.get(ArticleRow, article_id)
+                if row is None or row.guild_id != guild_id:
+                    raise LibraryError(f"no article {article_id} in this library")
+                session.add(PinRow(guild_id=guild_id, channel_id=channel_id, article_id=article_id))
+            session.commit()
+
+    def pinned(self, guild_id: int, channel_id: int) -> int | None:
+        """The article a channel is pinned to, or None."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(PinRow.article_id).where(
+                    PinRow.guild_id == guild_id, PinRow.channel_id == channel_id
+                )
+            )
+
+
+_upgrading = threading.Lock()  # Alembic's context is module state: one upgrade at a time
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every Alembic revision the database lacks."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("bot.library") / "migrations"))
+    with _upgrading, engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: object, _record: object) -> None:
+        cursor = connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def _same(session: Session, guild_id: int, article: Article) -> ArticleRow | None:
+    """The row of a server's library holding `article` already: same link or content."""
+    same = ArticleRow.content_hash == article.content_hash
+    if article.url:
+        same = same | (ArticleRow.url == article.url)
+    return session.scalars(
+        select(ArticleRow).where(ArticleRow.guild_id == guild_id, same).limit(1)
+    ).first()
+
+
+def _stored(row: ArticleRow) -> StoredArticle:
+    article = Article(
+        title=row.title,
+        paragraphs=tuple(row.paragraphs),
+        url=row.url,
+        published=row.published,
+    )
+    added_at = row.added_at if row.added_at.tzinfo else row.added_at.replace(tzinfo=UTC)
+    return StoredArticle(row.id, row.guild_id, article, row.added_by, added_at)

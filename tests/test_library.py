@@ -1,0 +1,268 @@
+"""The article library: the store, its schema migrations, scopes, and the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from bot.cli import main
+from bot.library.schema import BOT_WIDE
+from bot.library.scope import resolve
+from bot.library.store import Library, LibraryError, sqlite_url
+from embeddings.article import Article
+from embeddings.collection import Collection
+from embeddings.index import build_index
+from embeddings.retriever import Retriever
+from tests.fakes import FakeEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+SEALS = Article(
+    "Seals return",
+    (
+        "Harbour seals have returned to the Thames in numbers not seen for decades.",
+        "Volunteers counted 797 seals between Teddington and the estuary.",
+    ),
+    url="https://news.example.org/seals",
+)
+BREAD = Article(
+    "A bakery opens",
+    (
+        "A new bakery opened on the high street on Monday, selling sourdough bread.",
+        "The baker said the ovens run from four in the morning.",
+    ),
+)
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database of each kind the library runs on."""
+    return sqlite_url(tmp_path / "db" / "library.db")
+
+
+@pytest.fixture
+def library(database_url: str) -> Iterator[Library]:
+    opened = Library.open(database_url, max_articles=3)
+    yield opened
+    opened.close()
+
+
+def test_an_article_is_kept_once_by_link_or_by_content(library: Library) -> None:
+    first = library.add(SEALS, 1, added_by="ann")
+    assert first.added and first.stored.article == SEALS and first.stored.added_by == "ann"
+    again = library.add(SEALS, 1)
+    assert not again.added and again.stored.id == first.stored.id
+    relinked = Article(SEALS.title, SEALS.paragraphs, url="https://mirror.example.org/seals")
+    assert not library.add(relinked, 1).added  # same content
+    edited = Article("Seals, updated", (*SEALS.paragraphs, "A correction."), url=SEALS.url)
+    assert not library.add(edited, 1).added  # same link
+    assert [s.article for s in library.articles(1)] == [SEALS]
+
+
+def test_nothing_of_one_server_reaches_another(library: Library) -> None:
+    seals = library.add(SEALS, 1).stored
+    assert library.articles(2) == [] and library.articles(BOT_WIDE) == []
+    assert library.get(2, seals.id) is None
+    with pytest.raises(LibraryError):
+        library.remove(2, seals.id)
+    with pytest.raises(LibraryError):
+        library.pin(2, 99, seals.id)
+    assert library.add(SEALS, 2).added  # each server keeps its own copy
+    assert [s.article for s in library.articles(1)] == [SEALS]
+
+
+def test_a_full_library_refuses_more(library: Library) -> None:
+    for n in range(3):
+        library.add(Article(f"Story {n}", (f"Paragraph of story {n}.",)), 1)
+    with pytest.raises(LibraryError, match="full"):
+        library.add(SEALS, 1)
+    assert library.add(SEALS, 2).added  # another server's library is not full
+
+
+def test_pins_follow_the_article_and_go_with_it(library: Library) -> None:
+    seals = library.add(SEALS, 1).stored
+    library.pin(1, 10, seals.id)
+    assert library.pinned(1, 10) == seals.id and library.pinned(1, 11) is None
+    library.pin(1, 10, None)
+    assert library.pinned(1, 10) is None
+    library.pin(1, 10, seals.id)
+    library.remove(1, seals.id)
+    assert library.pinned(1, 10) is None
+
+
+def test_the_library_survives_a_restart(database_url: str) -> None:
+    opened = Library.open(database_url)
+    stored = opened.add(SEALS, 1, added_by="ann").stored
+    opened.close()
+    again = Library.open(database_url)
+    assert again.articles(1) == [stored]
+    again.close()
+
+
+def test_concurrent_adds_of_the_same_article_keep_one(database_url: str) -> None:
+    libraries = [Library.open(database_url) for _ in range(10)]  # ten connections
+    results: list[bool] = []
+    start = threading.Barrier(10)
+
+    def add(library: Library) -> None:
+        start.wait()
+        results.append(library.add(SEALS, 1).added)
+        library.close()
+
+    threads = [threading.Thread(target=add, args=(library,)) for library in libraries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 9 + [True]
+    library = Library.open(database_url)
+    assert len(library.articles(1)) == 1
+    library.close()
+
+
+def test_a_process_killed_in_the_middle_of_an_add_leaves_nothing(database_url: str) -> None:
+    code = (
+        "import os, sys\nfrom sqlalchemy.orm import Session\n"
+        "from bot.library.store import Library\nfrom embeddings.article import Article\n"
+        "def die(self):\n    self.flush()\n    os._exit(9)  # killed after writing, before commit\n"
+        "Session.commit = die\n"
+        f"Library.open({database_url!r}).add(Article('Seals', ('Seals are back.',)), 1)\n"
+    )
+    Library.open(database_url).close()
+    killed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert killed.returncode == 9, killed.stderr
+    library = Library.open(database_url)
+    assert library.articles(1) == []
+    assert library.add(Article("Seals", ("Seals are back.",)), 1).added  # it can be retried
+    library.close()
+
+
+def test_a_database_of_an_older_schema_is_upgraded(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    Path(engine.url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "bot" / "library" / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # the first schema: articles, no pins
+        connection.execute(
+            sa.text(
+                "INSERT INTO articles (guild_id, title, url, published, paragraphs, "
+                "content_hash, added_by, added_at) VALUES (1, 'Seals return', NULL, NULL, "
+                ":paragraphs, :hash, 'ann', '2026-01-01 00:00:00')"
+            ),
+            {"paragraphs": json.dumps(list(SEALS.paragraphs)), "hash": "old"},
+        )
+    assert "pins" not in sa.inspect(engine).get_table_names()
+    engine.dispose()
+    library = Library.open(database_url)
+    [kept] = library.articles(1)
+    assert kept.article.paragraphs == SEALS.paragraphs and kept.added_by == "ann"
+    library.pin(1, 10, kept.id)  # the later schema's table is there
+    assert library.pinned(1, 10) == kept.id
+    library.close()
+
+
+def test_a_scope_is_the_pinned_article_the_server_library_or_the_bot_wide_one(
+    library: Library,
+) -> None:
+    default = Article("Default", ("The default article.",))
+    assert resolve(library, default, 1).articles == (default,)
+    seals, bread = library.add(SEALS, 1).stored, library.add(BREAD, 1).stored
+    library.add(BREAD, BOT_WIDE)
+    assert resolve(library, default, 1, [10]).articles == (SEALS, BREAD)
+    library.pin(1, 10, bread.id)
+    assert resolve(library, default, 1, [10]).articles == (BREAD,)
+    assert resolve(library, default, 1, [77, 10]).articles == (BREAD,)  # a thread's parent
+    library.pin(1, 77, seals.id)
+    assert resolve(library, default, 1, [77, 10]).articles == (SEALS,)  # pinned itself
+    assert resolve(library, default, 2).articles == (default, BREAD)  # empty: bot-wide
+    assert resolve(library, default, None).articles == (default, BREAD)  # a DM
+    assert resolve(None, default, 1).articles == (default,)
+
+
+def test_a_collection_of_one_answers_as_its_article_does() -> None:
+    embedder = FakeEmbedder()
+    retriever = Retriever(build_index(SEALS, embedder), embedder)
+    for question in ("How many seals were counted?", "Kangaroo football cup winners in Sydney?"):
+        assert Collection([retriever]).answer(question) == retriever.answer(question)
+
+
+def test_each_passage_of_a_collection_cites_its_own_article() -> None:
+    embedder = FakeEmbedder()
+    seals, bread = (Retriever(build_index(a, embedder), embedder) for a in (SEALS, BREAD))
+    collection = Collection([bread, seals])
+    answer = collection.answer("How many seals did volunteers count?")
+    assert answer.answered and answer.article == SEALS
+    assert all(answer.article_of(p) == SEALS for p in answer.passages)
+    answer = collection.answer("When do the bakery ovens run?")
+    assert answer.passages[0].article == BREAD and answer.article == BREAD
+    both = collection.answer("Seals counted by volunteers; bakery ovens run in the morning?")
+    assert set(both.articles) <= {SEALS, BREAD}
+    assert not collection.answer("Kangaroo football cup winners in Sydney?").answered
+
+
+def test_library_commands_add_list_ask_and_remove(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = str(DATA / "news_page.html")
+    assert main(["library", "add", "--json", "--guild", "42", page]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added == {
+        "id": added["id"],
+        "title": "Harbour Seals Return to the Thames",
+        "published": "2024-03-05",
+        "url": "https://news.example.org/2024/03/05/harbour-seals-return",
+        "paragraphs": 5,
+        "added": True,
+    }
+    assert main(["library", "add", "--json", "--guild", "42", page]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] is False
+    assert main(["library", "list", "--json", "--guild", "42"]) == 0
+    [listed] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert listed["id"] == added["id"] and listed["added_by"] == "command line"
+
+    assert main(["ask", "--json", "--guild", "42", "How many seals were counted?"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answered"] and answer["article"]["id"] == added["id"]
+    assert all(p["article"]["id"] == added["id"] for p in answer["passages"])
+    # Another server, with no library of its own, asks the bot-wide one: never server 42's.
+    assert main(["ask", "--json", "--guild", "43", "How many seals were counted?"]) == 0
+    elsewhere = json.loads(capsys.readouterr().out)
+    assert all(p["article"]["id"] is None for p in elsewhere["passages"])
+    assert "Harbour Seals" not in json.dumps(elsewhere)
+
+    assert main(["library", "remove", "--guild", "43", str(added["id"])]) == 2
+    assert "no article" in capsys.readouterr().err
+    assert main(["library", "remove", "--guild", "42", str(added["id"])]) == 0
+    assert capsys.readouterr().out.startswith(f"Removed [{added['id']}] Harbour Seals")
+    assert main(["library", "list", "--guild", "42", "--json"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_ask_without_any_library_answers_as_before(
+    fake_model: FakeEmbedder, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from embeddings.sources import bundled_article_path
+
+    question = "When will Putin respond?"
+    assert main(["ask", "--json", question]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["answered"] and answer["article"].pop("id") is None
+    for passage in answer["passages"]:
+        assert passage["article"].pop("id") is None
+    assert main(["ask", "--json", "--article", str(bundled_article_path()), question]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    for article in [alone["article"], *(p["article"] for p in alone["passages"])]:
+        article.pop("id")
+    assert answer == alone
+    assert not list((tmp_path / "data").rglob("*.db"))  # no database was created
