@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     )
     library_max_articles: int = Field(default=500, ge=1)
     library_max_paragraphs: int = Field(default=2000, ge=1)
+    attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
 
     @property
     def database(self) -> str:

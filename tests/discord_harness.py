@@ -10,6 +10,7 @@ import pytest
 import yarl
 
 from bot.discord.client import ArticleBot
+from bot.library.store import Library
 from bot.settings import Settings
 from embeddings.article import Article
 from embeddings.index import build_index
@@ -40,10 +41,14 @@ def make_retriever(article: Article, embedder: Embedder | None = None) -> Retrie
 
 
 async def start_bot(
-    settings: Settings, article: Article, embedder: Embedder | None = None
+    settings: Settings,
+    article: Article,
+    embedder: Embedder | None = None,
+    library: Library | None = None,
 ) -> tuple[ArticleBot, asyncio.Task[None]]:
     """Log in and connect a new bot to the fake; wait until it is ready."""
-    bot = ArticleBot(settings, make_retriever(article, embedder), guild_ready_timeout=0.05)
+    retriever = make_retriever(article, embedder)
+    bot = ArticleBot(settings, retriever, library=library, guild_ready_timeout=0.05)
     await bot.login(TOKEN)
     task = asyncio.create_task(bot.connect())
     await asyncio.wait_for(bot.wait_until_ready(), 10)

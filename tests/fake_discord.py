@@ -23,6 +23,8 @@ TOKEN = "fake-token-123.abc.XYZ"
 APP_ID = 111111111111111111
 BOT_ID = 222222222222222222
 GUILD_ID = 333333333333333333
+ALL_PERMISSIONS = 2147483647
+MANAGE_SERVER = 1 << 5
 CHANNEL_ID = 444444444444444444
 JSON = "application/json"
 
@@ -92,6 +94,8 @@ class FakeDiscord:
         self.messages: list[dict[str, Any]] = []  # messages the bot created
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope -> registered commands
         self.identifies = 0
+        self.files: dict[str, bytes] = {}  # attachment id -> content, served at /files/{id}
+        self.pages: dict[str, bytes] = {}  # name -> an HTML page, served at /pages/{name}
         self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.failures: dict[str, list[int]] = {}  # route key -> statuses to answer first
@@ -105,6 +109,8 @@ class FakeDiscord:
         app = web.Application(middlewares=[self._record])
         api = "/api/v10"
         app.router.add_get("/gw/", self._gateway)
+        app.router.add_get("/files/{id}", self._file)
+        app.router.add_get("/pages/{name}", self._page)
         app.router.add_get(f"{api}/users/@me", self._me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
         app.router.add_put(f"{api}/applications/{{app}}/commands", self._put_commands)
@@ -247,6 +253,51 @@ class FakeDiscord:
             {"id": snowflake(), "name": name, "type": 1, "options": opts}, user_id, dm
         )
 
+    async def subcommand(
+        self,
+        group: str,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        user_id: int = 555,
+        permissions: int = ALL_PERMISSIONS,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        focused: str | None = None,
+    ) -> Interaction:
+        """A member runs `/group name` with `options` in the server channel. `files` are
+        attachments (option name -> file name and content, served by the fake); with
+        `focused`, the member is typing that option: an autocomplete interaction."""
+        opts: list[dict[str, Any]] = [
+            {"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()
+        ]
+        for typed in opts:
+            if typed["name"] == focused:
+                typed["focused"] = True
+        resolved: dict[str, Any] = {}
+        site = self.api_base.rsplit("/api", 1)[0]
+        for option, (filename, content) in (files or {}).items():
+            attachment_id = snowflake()
+            self.files[attachment_id] = content
+            opts.append({"name": option, "type": 11, "value": attachment_id})
+            resolved.setdefault("attachments", {})[attachment_id] = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": len(content),
+                "url": f"{site}/files/{attachment_id}",
+                "proxy_url": f"{site}/files/{attachment_id}",
+                "content_type": "text/plain",
+            }
+        data: dict[str, Any] = {
+            "id": snowflake(),
+            "name": group,
+            "type": 1,
+            "options": [{"name": name, "type": 1, "options": opts}],
+        }
+        if resolved:
+            data["resolved"] = resolved
+        kind = 4 if focused else 2
+        return await self._interact(data, user_id, dm=False, kind=kind, permissions=permissions)
+
     async def context_menu(self, name: str, content: str, *, user_id: int = 555) -> Interaction:
         """A user picks a message command on a message with `content`."""
         message = self.message_payload(content, user(777, "someone"), guild=True)
@@ -259,13 +310,20 @@ class FakeDiscord:
         }
         return await self._interact(data, user_id, dm=False)
 
-    async def _interact(self, data: dict[str, Any], user_id: int, dm: bool) -> Interaction:
+    async def _interact(
+        self,
+        data: dict[str, Any],
+        user_id: int,
+        dm: bool,
+        kind: int = 2,
+        permissions: int = ALL_PERMISSIONS,
+    ) -> Interaction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
         author = user(user_id, f"user{user_id}")
         payload: dict[str, Any] = {
             "id": iid,
             "application_id": str(APP_ID),
-            "type": 2,
+            "type": kind,
             "token": token,
             "version": 1,
             "data": data,
@@ -300,7 +358,7 @@ class FakeDiscord:
                     "roles": [],
                     "flags": 0,
                     "joined_at": _now(),
-                    "permissions": "2147483647",
+                    "permissions": str(permissions),
                     "deaf": False,
                     "mute": False,
                 },
@@ -510,6 +568,22 @@ class FakeDiscord:
                 "recipients": [user(recipient, f"user{recipient}")],
             }
         )
+
+    async def _file(self, request: web.Request) -> web.Response:
+        content = self.files.get(request.match_info["id"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    async def _page(self, request: web.Request) -> web.Response:
+        content = self.pages.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=content, content_type="text/html")
+
+    def page_url(self, name: str) -> str:
+        """Where the fake serves `pages[name]`."""
+        return f"http://127.0.0.1:{self.port}/pages/{name}"
 
     async def _no_content(self, request: web.Request) -> web.Response:
         return respond(status=204)

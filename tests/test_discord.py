@@ -70,7 +70,18 @@ async def test_dev_guild_registers_commands_with_descriptions_and_bounded_option
     await bot.login(TOKEN)
     await bot.close()
     commands = {c["name"]: c for c in fake.commands[str(GUILD_ID)]}
-    assert set(commands) == {"ask", "article", "help", "Ask the article"}
+    assert set(commands) == {
+        "ask",
+        "article",
+        "help",
+        "library",
+        "Ask the article",
+        "Add to library",
+    }
+    library = commands["library"]
+    assert {o["name"] for o in library["options"]} == {"add", "list", "remove", "use"}
+    assert all(o["description"] for o in library["options"])
+    assert int(commands["Add to library"]["default_member_permissions"]) == 1 << 5
     ask = commands["ask"]
     assert ask["description"].startswith("Ask a question")
     options = {o["name"]: o for o in ask["options"]}
@@ -436,7 +447,9 @@ async def test_sync_command_registers_globally_or_in_one_server(
         "ask",
         "article",
         "help",
+        "library",
         "Ask the article",
+        "Add to library",
     }
     assert str(GUILD_ID) in fake.commands
     out = capsys.readouterr().out
@@ -479,3 +492,35 @@ async def test_own_messages_are_ignored_even_without_the_bot_flag(
 ) -> None:
     await fake.user_message(QUESTION, dm=True, user_id=BOT_ID)
     await answered_after(fake, 0)
+
+
+async def test_a_server_asks_its_own_library_and_a_dm_the_bot_wide_one(
+    fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path
+) -> None:
+    from bot.library.store import Library, sqlite_url
+    from embeddings.sources import load_article
+
+    seals = load_article(Path(__file__).parent / "data" / "news_page.html")
+    library = Library.open(sqlite_url(tmp_path / "library.db"))
+    library.add(seals, GUILD_ID, added_by="mod")
+    bot, task = await start_bot(settings, article, library=library)
+    try:
+        in_server = await fake.slash("ask", {"question": "How many seals were counted?"})
+        await fake.wait_for(lambda: in_server.edits)
+        embed = embed_of(in_server.edits[0])
+        assert embed["title"] == seals.title and "seals were counted" in embed["description"]
+        in_dm = await fake.slash("ask", {"question": "How many seals were counted?"}, dm=True)
+        await fake.wait_for(lambda: in_dm.edits)
+        assert embed_of(in_dm.edits[0])["title"] == article.title  # never the server's
+        await fake.user_message(
+            f"<@{BOT_ID}> How many seals were counted?", dm=False, mention_bot=True
+        )
+        sent = await fake.wait_for(lambda: fake.messages)
+        assert embed_of(sent[0]["request"])["title"] == seals.title
+        shown = await fake.slash("article")
+        await fake.wait_for(lambda: shown.callbacks)
+        assert shown.callbacks[0]["data"]["embeds"][0]["title"] == seals.title
+    finally:
+        await bot.close()
+        task.cancel()
+        library.close()

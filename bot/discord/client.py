@@ -12,21 +12,31 @@ import asyncio
 import gc
 import logging
 import re
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.discord.commands import add_commands
+from bot.discord.commands import add_commands, channels_of
 from bot.discord.cooldown import UserCooldowns, cooldown_message
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
+from bot.discord.library_commands import add_library_commands
+from bot.library.answering import Answerer, open_library
+from bot.library.schema import BOT_WIDE
+from bot.library.scope import Scope, resolve
+from bot.library.store import Added, Library, LibraryError, StoredArticle
 from bot.settings import Settings
 from bot.startup import prepare
 from bot.wording import example_question, is_greeting
 from embeddings.answer import Answer
+from embeddings.article import Article
+from embeddings.index_cache import load_index
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
+from embeddings.sources import open_source, parse_article
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +44,27 @@ APOLOGY = "Sorry, something went wrong while answering. Please try again in a mo
 
 
 class ArticleBot(discord.Client):
-    """Answers questions about one article by quoting it."""
+    """Answers questions about the articles of where it is asked by quoting them.
+
+    `retriever` answers from the default article; `library` holds each server's own
+    (see `bot.library.scope` for which a question is asked of).
+    """
 
     def __init__(
         self,
         settings: Settings,
         retriever: Retriever | None = None,
         *,
+        library: Library | None = None,
         load_article: bool = True,
         **options: Any,
     ) -> None:
         super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options)
         self.settings = settings
         self.retriever = retriever
+        self.library = library
+        self.answerer: Answerer | None = None
+        self._add_locks: dict[int, asyncio.Lock] = {}
         self._load_article = load_article
         self.cooldowns = UserCooldowns(settings.cooldown_questions, settings.cooldown_seconds)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
@@ -59,13 +77,17 @@ class ArticleBot(discord.Client):
         )
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         add_commands(self)
+        add_library_commands(self)
 
     async def setup_hook(self) -> None:
         """Load the model and the index off the event loop; register commands in a dev server."""
         if self.retriever is None and self._load_article:
             ready = await asyncio.to_thread(prepare, self.settings)
             self.retriever = ready.retriever
+            if self.library is None:
+                self.library = await asyncio.to_thread(open_library, self.settings)
         if self.retriever is not None:
+            self.answerer = Answerer(self.retriever, self.settings.cache_dir)
             # The first question in a new thread pays for the model's per-thread set-up,
             # holding the GIL for up to ~0.2 s: pay it now, not during a user's question.
             await self.answer("warm up the answering thread", 1)
@@ -86,13 +108,116 @@ class ArticleBot(discord.Client):
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)
 
-    async def answer(self, question: str, count: int | None = None) -> Answer:
-        """Answer in the worker thread."""
-        if self.retriever is None:
+    async def answer(
+        self,
+        question: str,
+        count: int | None = None,
+        guild_id: int | None = None,
+        channels: Sequence[int] = (),
+        article_id: int | None = None,
+    ) -> Answer:
+        """Answer in the worker thread, from the articles of the server (`guild_id`) and
+        channel (then its parent) where it is asked, or from one article of its library;
+        a DM has no server."""
+        if self.retriever is None or self.answerer is None:
             raise RuntimeError("the article is not loaded")
         k = count or self.settings.top_k
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.retriever.answer, question, k)
+        return await loop.run_in_executor(
+            self._executor,
+            self._answer_in_scope,
+            question,
+            k,
+            guild_id,
+            tuple(channels),
+            article_id,
+        )
+
+    async def articles_in_scope(
+        self, guild_id: int | None, channels: Sequence[int]
+    ) -> tuple[Article, ...]:
+        """The articles a question asked here is asked of."""
+        if self.retriever is None:
+            raise RuntimeError("the article is not loaded")
+        default = self.retriever.index.article
+        loop = asyncio.get_running_loop()
+        scope = await loop.run_in_executor(
+            self._executor, resolve, self.library, default, guild_id, tuple(channels)
+        )
+        return scope.articles
+
+    async def library_articles(self, guild_id: int) -> list[StoredArticle]:
+        """A server's library (empty before any article was added)."""
+        if self.library is None:
+            return []
+        return await asyncio.to_thread(self.library.articles, guild_id)
+
+    def add_lock(self, guild_id: int) -> asyncio.Lock:
+        """The lock that lets one add run at a time in a server."""
+        return self._add_locks.setdefault(guild_id, asyncio.Lock())
+
+    async def add_article(
+        self, guild_id: int, source: str | tuple[str, bytes], added_by: str
+    ) -> Added:
+        """Read an article (a web address, or a file's name and bytes), keep it in a server's
+        library and build its index, off the event loop: questions keep being answered."""
+        return await asyncio.to_thread(self._add_article, guild_id, source, added_by)
+
+    def _add_article(self, guild_id: int, source: str | tuple[str, bytes], added_by: str) -> Added:
+        settings = self.settings
+        if isinstance(source, str):
+            article = open_source(source, settings.cache_dir, refresh=True)
+        else:
+            name, data = source
+            article = parse_article(data, Path(name).suffix, source=name)
+        if len(article.paragraphs) > settings.library_max_paragraphs:
+            raise LibraryError(
+                f"the article is too large ({len(article.paragraphs)} paragraphs, "
+                f"at most {settings.library_max_paragraphs})"
+            )
+        if self.library is None:
+            self.library = open_library(settings, create=True)
+        assert self.library is not None and self.retriever is not None
+        added = self.library.add(article, guild_id, added_by)
+        if added.added:  # answerable at once: the first question loads it from the cache
+            load_index(article, self.retriever.embedder, settings.cache_dir)
+        return added
+
+    async def remove_article(self, guild_id: int, article_id: int) -> StoredArticle:
+        if self.library is None:
+            raise LibraryError(f"no article {article_id} in this library")
+        return await asyncio.to_thread(self.library.remove, guild_id, article_id)
+
+    async def pin_channel(self, guild_id: int, channel_id: int, article_id: int | None) -> str:
+        """Pin a channel to one article (None: the whole library); its title, or ""."""
+        if self.library is None:
+            if article_id is None:
+                return ""
+            raise LibraryError(f"no article {article_id} in this library")
+        library = self.library
+        await asyncio.to_thread(library.pin, guild_id, channel_id, article_id)
+        if article_id is None:
+            return ""
+        stored = await asyncio.to_thread(library.get, guild_id, article_id)
+        return stored.article.title if stored else ""
+
+    def _answer_in_scope(
+        self,
+        question: str,
+        k: int,
+        guild_id: int | None,
+        channels: tuple[int, ...],
+        article_id: int | None = None,
+    ) -> Answer:
+        assert self.retriever is not None and self.answerer is not None
+        if article_id is not None:
+            stored = self.library.get(guild_id or BOT_WIDE, article_id) if self.library else None
+            if stored is None:
+                raise LibraryError(f"no article {article_id} in this library")
+            scope = Scope((stored.article,), (stored.id,))
+        else:
+            scope = resolve(self.library, self.retriever.index.article, guild_id, channels)
+        return self.answerer.answer(question, scope, k)
 
     async def on_message(self, message: discord.Message) -> None:
         """Answer direct messages, and mentions of the bot in server channels."""
@@ -128,7 +253,12 @@ class ArticleBot(discord.Client):
             if self.cooldowns.first_refusal(message.author.id):  # once per wait, not per mention
                 await self._tell_privately(message, cooldown_message(retry_after), in_dm)
         else:
-            await send(reply=answer_reply(await self.answer(question)))
+            # A server not in the cache leaves `guild` empty; its channel still knows it.
+            where = (
+                message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+            )
+            answer = await self.answer(question, None, where, channels_of(message.channel))
+            await send(reply=answer_reply(answer))
 
     def help_text(self) -> str:
         """The `/help` text, with the bot's name as users see it."""

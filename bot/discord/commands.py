@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.discord.format import NO_MENTIONS, answer_reply, article_reply
+from bot.discord.format import NO_MENTIONS, answer_reply, article_reply, articles_reply
+from bot.discord.library_commands import article_choices, article_id
+from bot.library.store import LibraryError
 from embeddings.question import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
     from bot.discord.client import ArticleBot
+
+
+def channels_of(channel: object) -> list[int]:
+    """A channel's id, then its parent's for a thread: where a pin is looked up."""
+    ids = [int(getattr(channel, "id", 0) or 0)]
+    parent = getattr(channel, "parent_id", None)
+    return [*ids, int(parent)] if parent else ids
 
 
 async def respond_to_question(
@@ -23,6 +32,7 @@ async def respond_to_question(
     count: int | None = None,
     private: bool = False,
     show_scores: bool = False,
+    article_id: int | None = None,
 ) -> None:
     """Shared by `/ask` and the context menu: check, defer at once, answer, edit the reply."""
     refusal = bot.refusal(interaction.user.id, question)
@@ -30,7 +40,15 @@ async def respond_to_question(
         await interaction.response.send_message(refusal, ephemeral=True)
         return
     await interaction.response.defer(ephemeral=private, thinking=True)
-    reply = answer_reply(await bot.answer(question, count), show_scores)
+    where = interaction.guild_id
+    try:
+        answer = await bot.answer(
+            question, count, where, channels_of(interaction.channel), article_id
+        )
+    except LibraryError as exc:
+        await interaction.edit_original_response(content=str(exc))
+        return
+    reply = answer_reply(answer, show_scores)
     await interaction.edit_original_response(
         embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
     )
@@ -45,23 +63,28 @@ def add_commands(bot: ArticleBot) -> None:
         count="How many passages to quote (1-5)",
         private="Only you see the answer",
         show_scores="Show each passage's relevance score",
+        article="Ask one article of the library only",
     )
+    @app_commands.autocomplete(article=article_choices(bot))
     async def ask(
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
         count: app_commands.Range[int, 1, 5] | None = None,
         private: bool = False,
         show_scores: bool = False,
+        article: str | None = None,
     ) -> None:
         """Ask a question; I answer with quotes from the article."""
-        await respond_to_question(bot, interaction, question, count, private, show_scores)
+        chosen = article_id(article) if article else None
+        await respond_to_question(bot, interaction, question, count, private, show_scores, chosen)
 
     @bot.tree.command(name="article")
     async def article(interaction: discord.Interaction) -> None:
-        """Show which article I answer from: title, date, link and opening."""
-        if bot.retriever is None:
-            raise RuntimeError("the article is not loaded")
-        reply = article_reply(bot.retriever.index.article)
+        """Show which articles I answer from here: title, date, link and opening."""
+        articles = await bot.articles_in_scope(
+            interaction.guild_id, channels_of(interaction.channel)
+        )
+        reply = article_reply(articles[0]) if len(articles) == 1 else articles_reply(articles)
         await interaction.response.send_message(
             embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
         )

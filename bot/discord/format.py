@@ -7,12 +7,13 @@ before any markup is added, so bold markers always stay balanced.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import discord
 
+from bot.library.store import StoredArticle
 from bot.wording import ABOUT as PLAIN_ABOUT
 from bot.wording import NOT_FOUND, REPHRASE
 from bot.wording import TENTATIVE as PLAIN_TENTATIVE
@@ -98,13 +99,15 @@ def _odd_backslashes_before(text: str, index: int) -> int:
     return run % 2
 
 
-def quote_passage(passage: Passage, budget: int, show_score: bool = False) -> str:
-    """A passage as a block quote with its best sentence in bold, at most `budget` characters.
+def quote_passage(passage: Passage, budget: int, show_score: bool = False, source: str = "") -> str:
+    """A passage as a block quote with its best sentence in bold, at most `budget` characters;
+    `source` names its article (when an answer quotes several).
 
     What is cut goes first from after the best sentence, then from before it.
     """
     score = f" \u00b7 score {passage.score:.2f}" if show_score else ""
-    header = f"**Paragraph {passage.paragraph}**{score}\n> "
+    cited = f" \u00b7 {source}" if source else ""
+    header = f"**Paragraph {passage.paragraph}**{cited}{score}\n> "
     room = budget - len(header) - 4  # 4: the bold markers
     if room < 8:
         return shorten(f"Paragraph {passage.paragraph}", budget)
@@ -169,12 +172,68 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
     head = question + (lead + separator if lead else "")
     used = len(head) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
     budget = (DESCRIPTION_LIMIT - used) // len(answer.passages)
-    blocks = [quote_passage(p, budget, show_scores) for p in answer.passages] + note
+    several = len(answer.articles) > 1
+    blocks = [
+        quote_passage(p, budget, show_scores, _cite(answer.article_of(p), p) if several else "")
+        for p in answer.passages
+    ] + note
     description = head + separator.join(blocks)
     link = None
     if answer.article.url:
         link = _button_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))
     return Reply(_embed(answer.article, description), link)
+
+
+def _cite(article: Article, passage: Passage) -> str:
+    """A passage's article: its title, linked to the passage where the link fits."""
+    title = escape(shorten(article.title, 80))
+    link = _button_url(text_fragment_url(article.url, passage.highlight)) if article.url else None
+    return f"[{title}]({link})" if link else title
+
+
+def articles_reply(articles: tuple[Article, ...]) -> Reply:
+    """The `/article` card of a channel that answers from several articles."""
+    lines = []
+    for article in articles[:20]:
+        date = f" ({article.published.isoformat()})" if article.published else ""
+        title = escape(shorten(article.title, 150))
+        link = _button_url(article.url)
+        lines.append(f"\u2022 [{title}]({link}){date}" if link else f"\u2022 {title}{date}")
+    more = [f"\u2026 and {len(articles) - 20} more"] if len(articles) > 20 else []
+    embed = discord.Embed(
+        title=f"I answer here from {len(articles)} articles",
+        description=shorten("\n".join(lines + more), DESCRIPTION_LIMIT),
+        color=COLOR,
+    )
+    return Reply(embed)
+
+
+def library_page(stored: Sequence[StoredArticle], page: int, per_page: int) -> discord.Embed:
+    """One page of a server's library: each article's id, title, date, size, who added it
+    and when."""
+    pages = max(1, -(-len(stored) // per_page))
+    page = min(page, pages)
+    lines = []
+    for item in stored[(page - 1) * per_page : page * per_page]:
+        article = item.article
+        title = escape(shorten(article.title, 120))
+        link = _button_url(article.url)
+        date = f", {article.published.isoformat()}" if article.published else ""
+        lines.append(
+            f"`{item.id}` "
+            + (f"[{title}]({link})" if link else title)
+            + f" ({len(article.paragraphs)} paragraphs{date}) \u00b7 added by "
+            + f"{escape(shorten(item.added_by, 60))} on {item.added_at:%Y-%m-%d}"
+        )
+    empty = "The library is empty: `/library add` adds an article."
+    embed = discord.Embed(
+        title=f"This server's library: {len(stored)} articles",
+        description=shorten("\n".join(lines) or empty, DESCRIPTION_LIMIT),
+        color=COLOR,
+    )
+    if pages > 1:
+        embed.set_footer(text=f"Page {page} of {pages} \u00b7 /library list page: for more")
+    return embed
 
 
 def article_reply(article: Article) -> Reply:

@@ -1,0 +1,222 @@
+"""`/library add | list | remove | use` and the "Add to library" message menu.
+
+Changing a library (add, remove, use) needs Manage Server: the message menu asks Discord
+to show it to such members only, and every change checks again when it runs, since
+server admins can change who sees a command (Discord sets one default for a whole
+command group, so `/library` itself is shown to everyone, for `list`). Slow work (fetching,
+reading, indexing, the database) runs off the event loop; adds in one server run one at a
+time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.discord.format import NO_MENTIONS, escape, library_page
+from bot.library.schema import BOT_WIDE
+from bot.library.store import LibraryError
+from embeddings.errors import ArticleBotError
+
+if TYPE_CHECKING:
+    from bot.discord.client import ArticleBot
+
+FILE_KINDS = (".html", ".htm", ".md", ".markdown", ".txt", ".json")
+ALL = "all"
+PER_PAGE = 10
+NEEDS_MANAGE_SERVER = "Only members with the Manage Server permission can change the library."
+SERVER_ONLY = "The library belongs to a server: use this in a server channel."
+BUSY = "Another article is being added in this server. Try again in a moment."
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+Choices = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+
+
+def article_choices(bot: ArticleBot) -> Choices:
+    """Autocomplete over the articles of the asker's own server (25 at most): those whose
+    title holds what was typed."""
+
+    async def choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild_id = interaction.guild_id or BOT_WIDE
+        stored = await bot.library_articles(guild_id)
+        typed = current.casefold()
+        return [
+            app_commands.Choice(name=f"{s.article.title[:90]} [{s.id}]", value=str(s.id))
+            for s in stored
+            if typed in s.article.title.casefold() or typed == str(s.id)
+        ][:25]
+
+    return choices
+
+
+def add_library_commands(bot: ArticleBot) -> None:
+    """Register `/library` and the "Add to library" message menu on `bot`."""
+    library = app_commands.Group(
+        name="library", description="This server's articles", guild_only=True
+    )
+
+    choices = article_choices(bot)
+
+    async def use_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        every = app_commands.Choice(name="all: the whole server library", value=ALL)
+        return [every, *(await choices(interaction, current))][:25]
+
+    @library.command(name="add")
+    @app_commands.describe(
+        url="A web page with the article", file="An article file: .html, .md, .txt or .json"
+    )
+    async def add(
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        """Add an article to this server's library, from a web page or a file."""
+        if (url is None) == (file is None):
+            await _tell(interaction, "Give either a `url:` or a `file:`, one of the two.")
+            return
+        await add_to_library(bot, interaction, url, file)
+
+    @library.command(name="list")
+    @app_commands.describe(page="Which page of the list (10 articles a page)")
+    async def list_articles(
+        interaction: discord.Interaction, page: app_commands.Range[int, 1, 1000] = 1
+    ) -> None:
+        """List this server's articles."""
+        guild_id = await _server(interaction)
+        if guild_id is None:
+            return
+        stored = await bot.library_articles(guild_id)
+        embed = library_page(stored, page, PER_PAGE)
+        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+
+    @library.command(name="remove")
+    @app_commands.describe(article="The article to remove")
+    @app_commands.autocomplete(article=choices)
+    async def remove(interaction: discord.Interaction, article: str) -> None:
+        """Remove an article from this server's library."""
+        guild_id = await _manager(interaction)
+        if guild_id is None:
+            return
+        try:
+            removed = await bot.remove_article(guild_id, article_id(article))
+        except ArticleBotError as exc:
+            await _tell(interaction, str(exc))
+            return
+        await interaction.response.send_message(
+            f"Removed from the library: {escape(removed.article.title)}",
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @library.command(name="use")
+    @app_commands.describe(article="The article this channel answers from, or all")
+    @app_commands.autocomplete(article=use_choices)
+    async def use(interaction: discord.Interaction, article: str) -> None:
+        """Answer in this channel (or thread) from one article, or from the whole library."""
+        guild_id = await _manager(interaction)
+        if guild_id is None or interaction.channel_id is None:
+            return
+        chosen = None if article.strip().lower() == ALL else article_id(article)
+        try:
+            title = await bot.pin_channel(guild_id, interaction.channel_id, chosen)
+        except ArticleBotError as exc:
+            await _tell(interaction, str(exc))
+            return
+        text = (
+            f"This channel now answers from: {escape(title)}"
+            if title
+            else "This channel now answers from the whole server library."
+        )
+        await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.context_menu(name="Add to library")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def add_message(interaction: discord.Interaction, message: discord.Message) -> None:
+        link = _LINK.search(message.content)
+        if link is None:
+            await _tell(interaction, "That message holds no web link to add.")
+            return
+        await add_to_library(bot, interaction, link.group().rstrip(">)].,"), None)
+
+    bot.tree.add_command(library)
+    bot.tree.add_command(add_message)
+
+
+async def add_to_library(
+    bot: ArticleBot,
+    interaction: discord.Interaction,
+    url: str | None,
+    file: discord.Attachment | None,
+) -> None:
+    """Check, defer at once, read the article, keep and index it, and say what happened."""
+    guild_id = await _manager(interaction)
+    if guild_id is None:
+        return
+    if file is not None:
+        if not file.filename.lower().endswith(FILE_KINDS):
+            await _tell(interaction, f"Unsupported file: use one of {', '.join(FILE_KINDS)}.")
+            return
+        if file.size > bot.settings.attachment_max_bytes:
+            limit = bot.settings.attachment_max_bytes // (1024 * 1024)
+            await _tell(interaction, f"That file is too large: at most {limit} MB.")
+            return
+    lock = bot.add_lock(guild_id)
+    if lock.locked():
+        await _tell(interaction, BUSY)
+        return
+    async with lock:
+        await interaction.response.defer(thinking=True)
+        try:
+            # Read the attachment now: Discord's links to it expire.
+            source = (file.filename, await file.read()) if file is not None else url or ""
+            added = await bot.add_article(guild_id, source, str(interaction.user))
+        except (ArticleBotError, discord.HTTPException) as exc:
+            text = str(exc) if isinstance(exc, ArticleBotError) else "I could not read that file."
+            await interaction.edit_original_response(content=f"Not added: {escape(text)}")
+            return
+    article = added.stored.article
+    date = f", {article.published.isoformat()}" if article.published else ""
+    link = f"\n<{article.url}>" if article.url else ""
+    what = "Added to the library" if added.added else "Already in the library"
+    await interaction.edit_original_response(
+        content=(
+            f"{what}: **{escape(article.title)}** ({len(article.paragraphs)} paragraphs"
+            f"{date}){link}"
+        ),
+        allowed_mentions=NO_MENTIONS,
+    )
+
+
+async def _server(interaction: discord.Interaction) -> int | None:
+    if interaction.guild_id is None:
+        await _tell(interaction, SERVER_ONLY)
+    return interaction.guild_id
+
+
+async def _manager(interaction: discord.Interaction) -> int | None:
+    """The server's id, if the member may change its library; else None, and they are told."""
+    guild_id = await _server(interaction)
+    if guild_id is not None and not interaction.permissions.manage_guild:
+        await _tell(interaction, NEEDS_MANAGE_SERVER)
+        return None
+    return guild_id
+
+
+def article_id(value: str) -> int:
+    try:
+        return int(value.strip().rsplit("[", 1)[-1].rstrip("]"))
+    except ValueError:
+        raise LibraryError("Choose an article from the list.") from None
+
+
+async def _tell(interaction: discord.Interaction, text: str) -> None:
+    """A short reply only the member sees."""
+    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

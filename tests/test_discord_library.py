@@ -1,0 +1,203 @@
+"""The library from Discord: /library add, list, remove, use, the message menu, and
+/ask in a channel, against the fake Discord."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.discord.client import ArticleBot
+from bot.library.store import Library, sqlite_url
+from bot.settings import Settings
+from embeddings.article import Article
+from tests.discord_harness import start_bot
+from tests.fake_discord import CHANNEL_ID, GUILD_ID, MANAGE_SERVER, FakeDiscord
+
+DATA = Path(__file__).parent / "data"
+SEALS_PAGE = (DATA / "news_page.html").read_bytes()
+MARKDOWN = b"# Bakery opens\n\nA new bakery opened on the high street, selling sourdough bread.\n\nThe baker said the ovens run from four in the morning.\n"  # noqa: E501
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return sqlite_url(tmp_path / "library.db")
+
+
+@pytest.fixture
+async def library_bot(
+    fake: FakeDiscord, settings: Settings, article: Article, database: str
+) -> AsyncIterator[tuple[ArticleBot, Library]]:
+    library = Library.open(database)
+    bot, task = await start_bot(settings, article, library=library)
+    yield bot, library
+    await bot.close()
+    task.cancel()
+    library.close()
+
+
+def content_of(interaction: Any) -> str:
+    body = interaction.edits[-1] if interaction.edits else interaction.callbacks[-1]["data"]
+    return str(body.get("content") or "")
+
+
+async def test_add_by_link_and_by_file_then_list_and_ask(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    fake.pages["seals"] = SEALS_PAGE
+    added = await fake.subcommand("library", "add", {"url": fake.page_url("seals")})
+    await fake.wait_for(lambda: added.edits, timeout=20)
+    assert added.callbacks[0]["type"] == 5  # deferred at once
+    assert content_of(added).startswith("Added to the library: **Harbour Seals Return")
+    assert "5 paragraphs, 2024-03-05" in content_of(added)
+
+    again = await fake.subcommand("library", "add", {"url": fake.page_url("seals")})
+    await fake.wait_for(lambda: again.edits, timeout=20)
+    assert content_of(again).startswith("Already in the library: **Harbour Seals")
+
+    upload = await fake.subcommand("library", "add", files={"file": ("bakery.md", MARKDOWN)})
+    await fake.wait_for(lambda: upload.edits, timeout=20)
+    assert content_of(upload).startswith("Added to the library: **Bakery opens")
+    assert [s.article.title for s in library.articles(GUILD_ID)] == [
+        "Harbour Seals Return to the Thames",
+        "Bakery opens",
+    ]
+
+    listed = await fake.subcommand("library", "list")
+    await fake.wait_for(lambda: listed.callbacks)
+    embed = listed.callbacks[0]["data"]["embeds"][0]
+    assert embed["title"] == "This server's library: 2 articles"
+    assert "Harbour Seals Return" in embed["description"] and "Bakery opens" in embed["description"]
+
+    asked = await fake.slash("ask", {"question": "When do the bakery ovens run?"})
+    await fake.wait_for(lambda: asked.edits)
+    assert "ovens run from four" in asked.edits[0]["embeds"][0]["description"]
+
+
+async def test_a_pinned_channel_answers_from_its_article(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    seals = library.add(
+        Article("Seals", ("Volunteers counted 797 seals in the Thames.",)), GUILD_ID
+    )
+    library.add(Article("Bakery", ("The bakery ovens run from four in the morning.",)), GUILD_ID)
+    choices = await fake.subcommand("library", "use", {"article": "Sea"}, focused="article")
+    await fake.wait_for(lambda: choices.callbacks)
+    offered = choices.callbacks[0]["data"]["choices"]
+    assert offered[0]["value"] == "all" and [c["value"] for c in offered[1:]] == [
+        str(seals.stored.id)
+    ]
+    use = await fake.subcommand("library", "use", {"article": str(seals.stored.id)})
+    await fake.wait_for(lambda: use.callbacks)
+    assert "now answers from: Seals" in use.callbacks[0]["data"]["content"]
+    assert library.pinned(GUILD_ID, CHANNEL_ID) == seals.stored.id
+    asked = await fake.slash("ask", {"question": "When do the bakery ovens run?"})
+    await fake.wait_for(lambda: asked.edits)
+    assert asked.edits[0]["embeds"][0]["title"] == "Seals"
+    unpin = await fake.subcommand("library", "use", {"article": "all"})
+    await fake.wait_for(lambda: unpin.callbacks)
+    assert library.pinned(GUILD_ID, CHANNEL_ID) is None
+
+
+async def test_a_member_without_manage_server_is_refused_and_alone_told(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    fake.pages["seals"] = SEALS_PAGE
+    member = 1 << 11  # Send Messages only
+    for name, options in (
+        ("add", {"url": fake.page_url("seals")}),
+        ("remove", {"article": "1"}),
+        ("use", {"article": "all"}),
+    ):
+        refused = await fake.subcommand("library", name, options, permissions=member)
+        await fake.wait_for(lambda r=refused: r.callbacks)  # type: ignore[misc]
+        reply = refused.callbacks[0]
+        assert reply["type"] == 4 and reply["data"]["flags"] & 64, name
+        assert "Manage Server" in reply["data"]["content"], name
+    assert library.articles(GUILD_ID) == []
+    listed = await fake.subcommand("library", "list", permissions=member)  # for everyone
+    await fake.wait_for(lambda: listed.callbacks)
+    assert "empty" in listed.callbacks[0]["data"]["embeds"][0]["description"]
+    allowed = await fake.subcommand(
+        "library", "add", {"url": fake.page_url("seals")}, permissions=MANAGE_SERVER
+    )
+    await fake.wait_for(lambda: allowed.edits, timeout=20)
+    assert content_of(allowed).startswith("Added to the library")
+
+
+async def test_a_broken_link_or_file_is_one_clear_line(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    missing = await fake.subcommand("library", "add", {"url": fake.page_url("gone")})
+    await fake.wait_for(lambda: missing.edits, timeout=20)
+    assert content_of(missing).startswith("Not added:") and "HTTP 404" in content_of(missing)
+    assert "\n" not in content_of(missing)
+    pdf = await fake.subcommand("library", "add", files={"file": ("paper.pdf", b"%PDF")})
+    await fake.wait_for(lambda: pdf.callbacks)
+    assert "Unsupported file" in pdf.callbacks[0]["data"]["content"]
+    neither = await fake.subcommand("library", "add")
+    await fake.wait_for(lambda: neither.callbacks)
+    assert "either" in neither.callbacks[0]["data"]["content"]
+
+
+async def test_remove_takes_the_article_and_its_pins(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    seals = library.add(Article("Seals", ("Volunteers counted 797 seals.",)), GUILD_ID).stored
+    library.pin(GUILD_ID, CHANNEL_ID, seals.id)
+    removed = await fake.subcommand("library", "remove", {"article": str(seals.id)})
+    await fake.wait_for(lambda: removed.callbacks)
+    assert "Removed from the library: Seals" in removed.callbacks[0]["data"]["content"]
+    assert library.articles(GUILD_ID) == [] and library.pinned(GUILD_ID, CHANNEL_ID) is None
+    unknown = await fake.subcommand("library", "remove", {"article": str(seals.id)})
+    await fake.wait_for(lambda: unknown.callbacks)
+    assert "no article" in unknown.callbacks[0]["data"]["content"]
+
+
+async def test_a_restart_keeps_the_library_and_fetches_nothing_again(
+    fake: FakeDiscord, settings: Settings, article: Article, database: str
+) -> None:
+    fake.pages["seals"] = SEALS_PAGE
+    library = Library.open(database)
+    bot, task = await start_bot(settings, article, library=library)
+    added = await fake.subcommand("library", "add", {"url": fake.page_url("seals")})
+    await fake.wait_for(lambda: added.edits, timeout=20)
+    await bot.close()
+    task.cancel()
+    library.close()
+    fetched = len([r for r in fake.requests if r.path.startswith("/pages/")])
+
+    library = Library.open(database)
+    bot, task = await start_bot(settings, article, library=library)
+    try:
+        asked = await fake.slash("ask", {"question": "How many seals were counted?"})
+        await fake.wait_for(lambda: asked.edits)
+        assert asked.edits[0]["embeds"][0]["title"] == "Harbour Seals Return to the Thames"
+        assert len([r for r in fake.requests if r.path.startswith("/pages/")]) == fetched
+    finally:
+        await bot.close()
+        task.cancel()
+        library.close()
+
+
+async def test_ask_one_article_of_the_library_by_name(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    library.add(Article("Seals", ("Volunteers counted 797 seals in the Thames.",)), GUILD_ID)
+    bakery = library.add(
+        Article("Bakery", ("The bakery ovens run from four in the morning.",)), GUILD_ID
+    ).stored
+    question = "How many seals did volunteers count?"
+    asked = await fake.slash("ask", {"question": question, "article": str(bakery.id)})
+    await fake.wait_for(lambda: asked.edits)
+    assert asked.edits[0]["embeds"][0]["title"] == "Bakery"
+    unknown = await fake.slash("ask", {"question": question, "article": "999"})
+    await fake.wait_for(lambda: unknown.edits)
+    assert "no article 999" in unknown.edits[0]["content"]
