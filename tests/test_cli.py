@@ -127,7 +127,12 @@ def test_article_flag_selects_another_article(
     )
     assert main(["ask", "--json", "--article", str(path), "Do dogs bark?"]) == 0
     row = _json_lines(capsys.readouterr().out)[0]
-    assert row["article"] == {"title": "Cats", "published": None, "url": "https://example.org/cats"}
+    assert row["article"] == {
+        "id": None,  # not a library article
+        "title": "Cats",
+        "published": None,
+        "url": "https://example.org/cats",
+    }
     assert row["passages"][0]["text"] == "Dogs bark loudly."  # type: ignore[index]
 
 

@@ -143,7 +143,8 @@ def test_answer_json_shape() -> None:
         "published": None,
         "url": "https://example.org/pets",
     }
-    assert set(data["passages"][0]) == {"paragraph", "text", "highlight", "score"}
+    assert set(data["passages"][0]) == {"paragraph", "text", "highlight", "score", "article"}
+    assert data["passages"][0]["article"] == data["article"]
     assert isinstance(data["passages"][0]["paragraph"], int)
 
 
