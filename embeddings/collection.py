@@ -34,9 +34,8 @@ class Collection:
             cleaned, note = clean_question(question)
         except QuestionError as exc:
             return Answer(question, False, (), self.retrievers[0].index.article, error=str(exc))
-        first = self.retrievers[0].rank(cleaned)
-        rankings = [first] + [r.rank(cleaned, first.query_vector) for r in self.retrievers[1:]]
-        order = sorted(range(len(rankings)), key=lambda i: -rankings[i].top_relevance)
+        rankings = self.rank(cleaned)
+        order = self.order(rankings)
         best, ranking = self.retrievers[order[0]], rankings[order[0]]
         answer = best.answer_from(cleaned, ranking, top_k_passages, note)
         if not answer.answered or answer.tentative:
@@ -47,6 +46,16 @@ class Collection:
                 break
             passages += self.retrievers[i].answer_from(cleaned, rankings[i], 1, note).passages
         return replace(answer, passages=tuple(passages))
+
+    def rank(self, question: str) -> list[Ranking]:
+        """Each article's ranking of a cleaned question, the question encoded once."""
+        first = self.retrievers[0].rank(question)
+        return [first] + [r.rank(question, first.query_vector) for r in self.retrievers[1:]]
+
+    @staticmethod
+    def order(rankings: Sequence[Ranking]) -> list[int]:
+        """The articles, most relevant best passage first."""
+        return sorted(range(len(rankings)), key=lambda i: -rankings[i].top_relevance)
 
 
 def _outright(retriever: Retriever, ranking: Ranking) -> bool:

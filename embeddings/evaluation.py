@@ -195,3 +195,45 @@ def evaluate(
                 progress(1)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass
+class LibraryReport:
+    """Questions asked of a whole library: how often the right article, and the right
+    paragraph of it, came first."""
+
+    questions: int = 0
+    right_article: int = 0
+    right_paragraph: int = 0
+    seconds: float = 0.0
+
+
+def evaluate_library(
+    runs: Sequence[tuple[Retriever, Sequence[Case]]],
+    every: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> LibraryReport:
+    """Ask every `every`-th question of every article in the runs as one library."""
+    from embeddings.collection import Collection
+
+    library = Collection([retriever for retriever, _ in runs])
+    cases = [
+        (a, case) for a, (_, run) in enumerate(runs) for case in run if case.paragraph is not None
+    ]
+    report = LibraryReport()
+    started = time.perf_counter()
+    for article, case in cases[::every]:
+        try:
+            question, _ = clean_question(case.question)
+        except QuestionError:
+            continue
+        rankings = library.rank(question)
+        best = library.order(rankings)[0]
+        report.questions += 1
+        if best == article:
+            report.right_article += 1
+            report.right_paragraph += int(np.argmax(rankings[best].scores)) == case.paragraph
+        if progress:
+            progress(1)
+    report.seconds = time.perf_counter() - started
+    return report

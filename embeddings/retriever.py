@@ -108,13 +108,17 @@ class Retriever:
         index: ArticleIndex,
         embedder: Embedder,
         min_relevance: float = scoring.DEFAULT_MIN_RELEVANCE,
+        word_vectors: dict[str, Vectors] | None = None,
     ) -> None:
+        """`word_vectors` caches question words' vectors; retrievers of one model may share
+        it, so a question asked of several articles encodes each word once."""
         self.index = index
         self.embedder = embedder
         self.min_relevance = min_relevance
         self._starts = index.sentence_starts
         self._ends = np.append(self._starts[1:], len(index.sentence_spans))
-        self._expander = WordExpander(index.vocabulary, embedder.encode_queries)
+        self.word_vectors: dict[str, Vectors] = {} if word_vectors is None else word_vectors
+        self._expander = WordExpander(index.vocabulary, embedder.encode_queries, self.word_vectors)
         self._paragraph_words: dict[int, frozenset[str]] = {}
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:

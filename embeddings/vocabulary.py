@@ -57,10 +57,17 @@ class WordExpander:
     when `expand_with_question` is used; the article's words were encoded as documents.
     """
 
-    def __init__(self, vocabulary: Vocabulary, encode: Callable[[list[str]], Vectors]) -> None:
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        encode: Callable[[list[str]], Vectors],
+        vectors: dict[str, Vectors] | None = None,
+    ) -> None:
         self.vocabulary = vocabulary
         self._encode = encode
-        self._vectors: dict[str, Vectors] = {}
+        # Question words' vectors, by word: the same for every article of one model, so
+        # the expanders of several articles may share them (`vectors`).
+        self._vectors: dict[str, Vectors] = {} if vectors is None else vectors
 
     def expand(self, words: Sequence[str]) -> dict[str, float]:
         """Article tokens standing in for `words`, with weights (similarities) in (0, 1].

@@ -244,14 +244,14 @@ class FakeDiscord:
         *,
         user_id: int = 555,
         dm: bool = False,
+        guild_id: int = GUILD_ID,
     ) -> Interaction:
         """A user runs `/name` with `options`, in a server channel or in a DM."""
         opts = [
             {"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()
         ]
-        return await self._interact(
-            {"id": snowflake(), "name": name, "type": 1, "options": opts}, user_id, dm
-        )
+        data = {"id": snowflake(), "name": name, "type": 1, "options": opts}
+        return await self._interact(data, user_id, dm, guild_id=guild_id)
 
     async def subcommand(
         self,
@@ -263,6 +263,7 @@ class FakeDiscord:
         permissions: int = ALL_PERMISSIONS,
         files: dict[str, tuple[str, bytes]] | None = None,
         focused: str | None = None,
+        guild_id: int = GUILD_ID,
     ) -> Interaction:
         """A member runs `/group name` with `options` in the server channel. `files` are
         attachments (option name -> file name and content, served by the fake); with
@@ -296,7 +297,9 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = resolved
         kind = 4 if focused else 2
-        return await self._interact(data, user_id, dm=False, kind=kind, permissions=permissions)
+        return await self._interact(
+            data, user_id, dm=False, kind=kind, permissions=permissions, guild_id=guild_id
+        )
 
     async def context_menu(self, name: str, content: str, *, user_id: int = 555) -> Interaction:
         """A user picks a message command on a message with `content`."""
@@ -317,6 +320,7 @@ class FakeDiscord:
         dm: bool,
         kind: int = 2,
         permissions: int = ALL_PERMISSIONS,
+        guild_id: int = GUILD_ID,
     ) -> Interaction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
         author = user(user_id, f"user{user_id}")
@@ -331,7 +335,7 @@ class FakeDiscord:
             "app_permissions": "0",
             "locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
         }
         if dm:
             payload.update(
@@ -342,13 +346,13 @@ class FakeDiscord:
             )
         else:
             payload.update(
-                guild_id=str(GUILD_ID),
+                guild_id=str(guild_id),
                 channel_id=str(CHANNEL_ID),
                 context=0,
                 channel={
                     "id": str(CHANNEL_ID),
                     "type": 0,
-                    "guild_id": str(GUILD_ID),
+                    "guild_id": str(guild_id),
                     "name": "general",
                     "position": 0,
                     "permission_overwrites": [],

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -201,3 +202,28 @@ async def test_ask_one_article_of_the_library_by_name(
     unknown = await fake.slash("ask", {"question": question, "article": "999"})
     await fake.wait_for(lambda: unknown.edits)
     assert "no article 999" in unknown.edits[0]["content"]
+
+
+async def test_another_server_never_sees_an_article_added_here(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    other = GUILD_ID + 1
+    library.add(Article("Seals", ("Volunteers counted 797 seals in the Thames.",)), GUILD_ID)
+    question = "How many seals did volunteers count?"
+    asked = await fake.slash("ask", {"question": question}, guild_id=other)
+    await fake.wait_for(lambda: asked.edits)
+    assert "797" not in json.dumps(asked.edits)
+    assert asked.edits[0]["embeds"][0]["title"] != "Seals"  # the bot-wide library
+    listed = await fake.subcommand("library", "list", guild_id=other)
+    await fake.wait_for(lambda: listed.callbacks)
+    assert "Seals" not in json.dumps(listed.callbacks)
+    offered = await fake.subcommand(
+        "library", "remove", {"article": ""}, focused="article", guild_id=other
+    )
+    await fake.wait_for(lambda: offered.callbacks)
+    assert offered.callbacks[0]["data"]["choices"] == []
+    here = await fake.subcommand("library", "remove", {"article": ""}, focused="article")
+    await fake.wait_for(lambda: here.callbacks)
+    [choice] = here.callbacks[0]["data"]["choices"]
+    assert choice["name"].startswith("Seals")

@@ -266,3 +266,18 @@ def test_ask_without_any_library_answers_as_before(
         article.pop("id")
     assert answer == alone
     assert not list((tmp_path / "data").rglob("*.db"))  # no database was created
+
+
+def test_a_library_evaluation_counts_the_right_article_and_paragraph_first() -> None:
+    from embeddings.evaluation import Case, evaluate_library
+
+    embedder = FakeEmbedder()
+    seals, bread = (Retriever(build_index(a, embedder), embedder) for a in (SEALS, BREAD))
+    runs = [
+        (seals, [Case("How many seals did volunteers count?", 1), Case("Ovens at four?", 0)]),
+        (bread, [Case("When do the bakery ovens run?", 1), Case("No answer here", None)]),
+    ]
+    report = evaluate_library(runs)
+    assert report.questions == 3  # the one without a right paragraph is not asked
+    assert report.right_article == 2 and report.right_paragraph == 2
+    assert evaluate_library(runs, every=2).questions == 2

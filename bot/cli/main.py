@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", parents=[common], help="measure retrieval quality")
     evaluate.add_argument("file", type=Path, help="questions (.jsonl) or SQuAD (.json/.json.gz)")
     evaluate.add_argument("--compare", action="store_true", help="add the plain baselines")
+    evaluate.add_argument(
+        "--library", action="store_true", help="SQuAD: ask each question of all its articles"
+    )
+    evaluate.add_argument("--every", type=int, default=1, metavar="N", help="every Nth question")
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N SQuAD articles")
     evaluate.add_argument(
         "--lowercase", action="store_true", help="ask every question in lower case, as many type"
@@ -323,8 +327,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Measure recall@1, recall@3, MRR and declines on a question file or SQuAD."""
     _quiet_model_loading()
-    from bot.tools.evaluate import run_eval
+    from bot.tools.evaluate import run_eval, run_library_eval
 
+    if args.library:
+        return run_library_eval(args.file, settings, args.limit, max(1, args.every))
     return run_eval(
         args.file, settings, compare=args.compare, limit=args.limit, lowercase=args.lowercase
     )

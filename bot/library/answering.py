@@ -43,7 +43,9 @@ class Answerer:
         if retriever is None:
             embedder = self.default.embedder
             index = load_index(article, embedder, self._cache_dir).index
-            retriever = Retriever(index, embedder, self.default.min_relevance)
+            retriever = Retriever(
+                index, embedder, self.default.min_relevance, self.default.word_vectors
+            )
             self._retrievers[article] = retriever
         return retriever
 

@@ -11,10 +11,19 @@ from tqdm import tqdm
 from bot.settings import Settings
 from bot.startup import load_model, prepare
 from embeddings.errors import ArticleError
-from embeddings.evaluation import METHODS, Case, Report, evaluate, read_question_file, read_squad
+from embeddings.evaluation import (
+    METHODS,
+    Case,
+    Report,
+    evaluate,
+    evaluate_library,
+    read_question_file,
+    read_squad,
+)
 from embeddings.index_cache import load_index
 from embeddings.retriever import Retriever
 from embeddings.sources import open_source
+from embeddings.types import Vectors
 
 
 def run_eval(
@@ -58,9 +67,10 @@ def _squad_runs(
     sets = read_squad(path, limit)
     embedder = load_model(settings)
     runs: list[tuple[Retriever, Sequence[Case]]] = []
+    words: dict[str, Vectors] = {}  # question words' vectors, shared by every article
     for item in tqdm(sets, desc="indexing articles", unit="article", leave=False):
         index = load_index(item.article, embedder, settings.cache_dir).index
-        runs.append((Retriever(index, embedder, settings.min_relevance), item.cases))
+        runs.append((Retriever(index, embedder, settings.min_relevance, words), item.cases))
     questions = sum(len(s.cases) for s in sets)
     title = (
         f"SQuAD v1.1 ({path.name}; Rajpurkar et al., 2016, CC BY-SA 4.0): "
@@ -117,3 +127,23 @@ def format_report(report: Report, title: str, cross_article: bool) -> str:
     if report.failures:
         lines.append(f"skipped {len(report.failures)} unusable questions")
     return "\n".join(lines)
+
+
+def run_library_eval(path: Path, settings: Settings, limit: int | None, every: int) -> int:
+    """Ask SQuAD's questions of all its articles as one library and print the figures."""
+    if not path.name.lower().endswith((".json", ".json.gz")):
+        raise ArticleError(f"{path}: --library takes a SQuAD .json/.json.gz file")
+    runs, title = _squad_runs(path, settings, limit)
+    total = sum(sum(c.paragraph is not None for c in cases) for _, cases in runs) // every
+    with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
+        report = evaluate_library(runs, every, progress=bar.update)
+    paragraphs = sum(len(r.index.article.paragraphs) for r, _ in runs)
+    n = max(1, report.questions)
+    print(
+        f"{title}, asked of all {len(runs)} articles ({paragraphs} paragraphs) as one library"
+        f"{f', every {every}th question' if every > 1 else ''}\n\n"
+        f"right article first:   {report.right_article / n:.3f}\n"
+        f"right paragraph first: {report.right_paragraph / n:.3f} ({report.questions} questions)\n"
+        f"seconds a question:    {report.seconds / n * 1000:.1f} ms"
+    )
+    return 0
