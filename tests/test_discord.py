@@ -25,6 +25,7 @@ from tests import stats
 from tests.discord_harness import make_retriever, start_bot
 from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
 
+COMMANDS = {"ask", "article", "help", "library", "Ask the article", "Add to library"}
 QUESTION = "When will the president decide to respond to the letter, says Peskov?"
 
 
@@ -70,14 +71,7 @@ async def test_dev_guild_registers_commands_with_descriptions_and_bounded_option
     await bot.login(TOKEN)
     await bot.close()
     commands = {c["name"]: c for c in fake.commands[str(GUILD_ID)]}
-    assert set(commands) == {
-        "ask",
-        "article",
-        "help",
-        "library",
-        "Ask the article",
-        "Add to library",
-    }
+    assert set(commands) == COMMANDS
     library = commands["library"]
     assert {o["name"] for o in library["options"]} == {"add", "list", "remove", "use"}
     assert all(o["description"] for o in library["options"])
@@ -443,14 +437,7 @@ async def test_sync_command_registers_globally_or_in_one_server(
         thread, result = _in_thread(lambda g=guild: sync_commands(settings, g))
         await fake.wait_for(functools.partial(_finished, thread), timeout=20)
         assert result.get("value") == 0, result
-    assert {c["name"] for c in fake.commands["global"]} == {
-        "ask",
-        "article",
-        "help",
-        "library",
-        "Ask the article",
-        "Add to library",
-    }
+    assert {c["name"] for c in fake.commands["global"]} == COMMANDS
     assert str(GUILD_ID) in fake.commands
     out = capsys.readouterr().out
     assert "up to an hour" in out and "available now" in out
