@@ -1,0 +1,1 @@
+"""The revisions, one a module, applied in order."""
