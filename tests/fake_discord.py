@@ -96,6 +96,7 @@ class FakeDiscord:
         self.identifies = 0
         self.files: dict[str, bytes] = {}  # attachment id -> content, served at /files/{id}
         self.pages: dict[str, bytes] = {}  # name -> an HTML page, served at /pages/{name}
+        self.page_delay = 0.0  # seconds each page takes to arrive
         self.identify_payloads: list[dict[str, Any]] = []
         self.resumes = 0
         self.failures: dict[str, list[int]] = {}  # route key -> statuses to answer first
@@ -580,6 +581,7 @@ class FakeDiscord:
         return web.Response(body=content, content_type="application/octet-stream")
 
     async def _page(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.page_delay)
         content = self.pages.get(request.match_info["name"])
         if content is None:
             return web.Response(status=404, text="not found")

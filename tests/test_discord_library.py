@@ -227,3 +227,22 @@ async def test_another_server_never_sees_an_article_added_here(
     await fake.wait_for(lambda: here.callbacks)
     [choice] = here.callbacks[0]["data"]["choices"]
     assert choice["name"].startswith("Seals")
+
+
+async def test_a_second_add_in_a_server_while_one_runs_is_told_to_wait(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    fake.pages["seals"] = SEALS_PAGE
+    fake.page_delay = 1.0
+    first = await fake.subcommand("library", "add", {"url": fake.page_url("seals")})
+    await fake.wait_for(lambda: first.callbacks)  # deferred, now fetching
+    second = await fake.subcommand("library", "add", files={"file": ("bakery.md", MARKDOWN)})
+    await fake.wait_for(lambda: second.callbacks)
+    assert second.callbacks[0]["data"]["flags"] & 64
+    assert "being added" in second.callbacks[0]["data"]["content"]
+    await fake.wait_for(lambda: first.edits, timeout=20)
+    assert content_of(first).startswith("Added to the library")
+    assert [s.article.title for s in library.articles(GUILD_ID)] == [
+        "Harbour Seals Return to the Thames"
+    ]
