@@ -186,7 +186,11 @@ class ArticleBot(discord.Client):
     async def remove_article(self, guild_id: int, article_id: int) -> StoredArticle:
         if self.library is None:
             raise LibraryError(f"no article {article_id} in this library")
-        return await asyncio.to_thread(self.library.remove, guild_id, article_id)
+        removed = await asyncio.to_thread(self.library.remove, guild_id, article_id)
+        if self.answerer is not None:  # in the answering thread, which uses the retrievers
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._executor, self.answerer.drop, removed.article)
+        return removed
 
     async def pin_channel(self, guild_id: int, channel_id: int, article_id: int | None) -> str:
         """Pin a channel to one article (None: the whole library); its title, or ""."""

@@ -53,8 +53,8 @@ class Answerer:
         """Ask `question` of every article of `scope`."""
         return Collection([self.retriever(a) for a in scope.articles]).answer(question, top_k)
 
-    def forget(self, keep: set[Article]) -> None:
-        """Drop the retrievers of articles no longer in any library."""
-        for article in [a for a in self._retrievers if a not in keep]:
-            if article is not self.default.index.article:
-                del self._retrievers[article]
+    def drop(self, article: Article) -> None:
+        """Let go of a removed article's retriever (it is loaded again from the cache if
+        another library still holds the article)."""
+        if article != self.default.index.article:
+            self._retrievers.pop(article, None)
