@@ -191,7 +191,6 @@ def _library_handler(name: str) -> Handler:
         handle: Handler = getattr(library, name)
         return handle(args, settings)
 
-    handler.__doc__ = name
     return handler
 
 

@@ -21,7 +21,14 @@ from embeddings.sources.web import fetch_article
 
 BUNDLED_ARTICLE = "moscow-times-2022-02-01.txt"
 
-__all__ = ["BUNDLED_ARTICLE", "bundled_article_path", "is_url", "load_article", "open_source"]
+__all__ = [
+    "BUNDLED_ARTICLE",
+    "bundled_article_path",
+    "is_url",
+    "load_article",
+    "open_source",
+    "parse_article",
+]
 
 
 def bundled_article_path() -> Path:
