@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +17,13 @@ from alembic.config import Config
 from bot.cli import main
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import resolve
-from bot.library.store import Library, LibraryError, sqlite_url
+from bot.library.store import Library, LibraryError
+from bot.library.store import database_url as store_url
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
+from tests.databases import KINDS, new_database
 from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +45,11 @@ BREAD = Article(
 )
 
 
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(params=KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A new, empty database of each kind the library runs on."""
-    return sqlite_url(tmp_path / "db" / "library.db")
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -108,22 +111,31 @@ def test_the_library_survives_a_restart(database_url: str) -> None:
     again.close()
 
 
-def test_concurrent_adds_of_the_same_article_keep_one(database_url: str) -> None:
-    libraries = [Library.open(database_url) for _ in range(10)]  # ten connections
-    results: list[bool] = []
-    start = threading.Barrier(10)
-
-    def add(library: Library) -> None:
-        start.wait()
-        results.append(library.add(SEALS, 1).added)
-        library.close()
-
-    threads = [threading.Thread(target=add, args=(library,)) for library in libraries]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [False] * 9 + [True]
+def test_simultaneous_adds_from_many_processes_keep_one_article(database_url: str) -> None:
+    """Twenty processes open a new database (each bringing its schema up to date) and add
+    the same article at the same moment."""
+    code = (
+        "import sys, time\nfrom bot.library.store import Library\n"
+        "from embeddings.article import Article\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "added = Library.open(sys.argv[1]).add(Article('Seals', ('Seals are back.',), "
+        "url='https://news.example.org/seals'), 1).added\n"
+        "print(added)\n"
+    )
+    at = str(time.time() + 3)  # all of them start together, once imported
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, database_url, at],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(20)
+    ]
+    outcomes = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [err for _, err in outcomes if err]
+    assert sorted(out.strip() for out, _ in outcomes) == ["False"] * 19 + ["True"]
     library = Library.open(database_url)
     assert len(library.articles(1)) == 1
     library.close()
@@ -147,8 +159,9 @@ def test_a_process_killed_in_the_middle_of_an_add_leaves_nothing(database_url: s
 
 
 def test_a_database_of_an_older_schema_is_upgraded(database_url: str) -> None:
-    engine = sa.create_engine(database_url)
-    Path(engine.url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(store_url(database_url))
+    if engine.dialect.name == "sqlite":
+        Path(engine.url.database or "").parent.mkdir(parents=True, exist_ok=True)
     config = Config()
     config.set_main_option("script_location", str(ROOT / "bot" / "library" / "migrations"))
     with engine.begin() as connection:

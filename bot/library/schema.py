@@ -56,3 +56,12 @@ class PinRow(Base):
     article_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
+
+
+class StateRow(Base):
+    """The single row whose `version` every change to any library raises."""
+
+    __tablename__ = "library_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -15,16 +17,24 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from filelock import FileLock
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.library.schema import BOT_WIDE, ArticleRow, PinRow
+from bot.library.schema import BOT_WIDE, ArticleRow, PinRow, StateRow
 from embeddings.article import Article
 from embeddings.errors import ArticleBotError
 
 log = logging.getLogger(__name__)
+
+CHANNEL = "article_bot_library"
+"""The PostgreSQL notification channel of library changes; each payload is "GUILD VERSION"."""
+
+UNREACHABLE = "the library's database cannot be reached right now: try again in a moment"
+
+_MIGRATION_LOCK = 0x61727469636C65  # a PostgreSQL advisory lock key: one upgrade at a time
 
 
 class LibraryError(ArticleBotError):
@@ -63,6 +73,15 @@ def redacted(url: str) -> str:
         return "<invalid DATABASE_URL>"
 
 
+def database_url(url: str) -> URL:
+    """A `DATABASE_URL` as SQLAlchemy takes it: the `postgresql://` (or `postgres://`) form
+    people paste is served by psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 class Library:
     """The articles of every server's library, and the channel pins."""
 
@@ -78,7 +97,7 @@ class Library:
         try:
             engine = _engine(url)
             upgrade(engine)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, ImportError) as exc:
             raise LibraryError(
                 f"DATABASE_URL: cannot open {redacted(url)} ({type(exc).__name__})"
             ) from None
@@ -87,10 +106,29 @@ class Library:
     def close(self) -> None:
         self.engine.dispose()
 
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A session whose lost or refused connection becomes a `LibraryError`."""
+        try:
+            with self._sessions() as session:
+                yield session
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("library database unreachable (%s)", type(exc).__name__)
+            raise LibraryError(UNREACHABLE) from None
+
+    def version(self) -> int:
+        """The number every change to any library raises: equal numbers, same libraries."""
+        with self._session() as session:
+            return int(session.scalar(select(StateRow.version).where(StateRow.id == 1)) or 0)
+
     def add(self, article: Article, guild_id: int = BOT_WIDE, added_by: str = "") -> Added:
         """Keep `article` in a server's library; an article already there (same link, or
         same content) is not added again."""
-        with self._sessions() as session:
+        with self._session() as session:
             existing = _same(session, guild_id, article)
             if existing is not None:
                 return Added(_stored(existing), added=False)
@@ -113,6 +151,8 @@ class Library:
             )
             session.add(row)
             try:
+                session.flush()
+                _changed(session, guild_id)
                 session.commit()
             except IntegrityError:  # another process added the same article meanwhile
                 session.rollback()
@@ -124,7 +164,7 @@ class Library:
 
     def articles(self, guild_id: int = BOT_WIDE) -> list[StoredArticle]:
         """A server's articles, oldest first."""
-        with self._sessions() as session:
+        with self._session() as session:
             rows = session.scalars(
                 select(ArticleRow).where(ArticleRow.guild_id == guild_id).order_by(ArticleRow.id)
             )
@@ -132,25 +172,26 @@ class Library:
 
     def get(self, guild_id: int, article_id: int) -> StoredArticle | None:
         """One article of a server's library, or None (also for another server's)."""
-        with self._sessions() as session:
+        with self._session() as session:
             row = session.get(ArticleRow, article_id)
             return _stored(row) if row is not None and row.guild_id == guild_id else None
 
     def remove(self, guild_id: int, article_id: int) -> StoredArticle:
         """Remove an article from a server's library, and the pins to it."""
-        with self._sessions() as session:
+        with self._session() as session:
             row = session.get(ArticleRow, article_id)
             if row is None or row.guild_id != guild_id:
                 raise LibraryError(f"no article {article_id} in this library")
             stored = _stored(row)
             session.execute(delete(PinRow).where(PinRow.article_id == article_id))
             session.delete(row)
+            _changed(session, guild_id)
             session.commit()
             return stored
 
     def pin(self, guild_id: int, channel_id: int, article_id: int | None) -> None:
         """Pin a channel (or thread) to one article of its server's library; None unpins."""
-        with self._sessions() as session:
+        with self._session() as session:
             session.execute(
                 delete(PinRow).where(PinRow.guild_id == guild_id, PinRow.channel_id == channel_id)
             )
@@ -159,11 +200,12 @@ class Library:
                 if row is None or row.guild_id != guild_id:
                     raise LibraryError(f"no article {article_id} in this library")
                 session.add(PinRow(guild_id=guild_id, channel_id=channel_id, article_id=article_id))
+            _changed(session, guild_id)
             session.commit()
 
     def pinned(self, guild_id: int, channel_id: int) -> int | None:
         """The article a channel is pinned to, or None."""
-        with self._sessions() as session:
+        with self._session() as session:
             return session.scalar(
                 select(PinRow.article_id).where(
                     PinRow.guild_id == guild_id, PinRow.channel_id == channel_id
@@ -178,15 +220,28 @@ def upgrade(engine: Engine) -> None:
     """Apply every Alembic revision the database lacks."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot.library") / "migrations"))
-    with _upgrading, engine.begin() as connection:
+    with _upgrading, _across_processes(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # processes starting together
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
+def _across_processes(engine: Engine) -> AbstractContextManager[object]:
+    """For an SQLite file, a lock beside it held by one upgrading process at a time
+    (PostgreSQL's upgrade takes an advisory lock instead)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return nullcontext()
+    return FileLock(f"{database}.upgrade.lock")
+
+
 def _engine(url: str) -> Engine:
-    parsed = make_url(url)
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -199,6 +254,19 @@ def _engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _changed(session: Session, guild_id: int) -> None:
+    """Raise the library version in the transaction of a change; on PostgreSQL, tell the
+    other processes (the notification is sent when the transaction commits)."""
+    version = session.execute(
+        update(StateRow)
+        .where(StateRow.id == 1)
+        .values(version=StateRow.version + 1)
+        .returning(StateRow.version)
+    ).scalar_one()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_notify(CHANNEL, f"{guild_id} {version}")))
 
 
 def _same(session: Session, guild_id: int, article: Article) -> ArticleRow | None:
