@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from embeddings.errors import ArticleBotError
@@ -46,6 +47,31 @@ class Settings(BaseSettings):
     library_max_articles: int = Field(default=500, ge=1)
     library_max_paragraphs: int = Field(default=2000, ge=1)
     attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    shard_count: int | None = Field(default=None, ge=1, description="empty = Discord's advice")
+    shard_ids: str | None = Field(default=None, description="e.g. 0,1; empty = all")
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", value):
+            raise ValueError("shard numbers separated by commas, such as 0,1")
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            if any(i >= self.shard_count for i in self.shards or ()):
+                raise ValueError(f"SHARD_IDS must be below SHARD_COUNT ({self.shard_count})")
+        return self
+
+    @property
+    def shards(self) -> list[int] | None:
+        """The shards this process serves (None: all of them)."""
+        if self.shard_ids is None:
+            return None
+        return sorted({int(part) for part in self.shard_ids.split(",")})
 
     @property
     def database(self) -> str:
@@ -71,5 +97,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"{name}: {first['msg']}") from None
+        if not first["loc"]:  # a rule over several settings names them itself
+            raise SettingsError(first["msg"].removeprefix("Value error, ")) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{str(first['loc'][0]).upper()}: {message}") from None

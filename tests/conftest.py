@@ -52,6 +52,9 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         "DATABASE_URL",
         "LIBRARY_MAX_ARTICLES",
         "LIBRARY_MAX_PARAGRAPHS",
+        "ATTACHMENT_MAX_BYTES",
+        "SHARD_COUNT",
+        "SHARD_IDS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the default library.db

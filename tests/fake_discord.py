@@ -98,6 +98,7 @@ class FakeDiscord:
         self.pages: dict[str, bytes] = {}  # name -> an HTML page, served at /pages/{name}
         self.page_delay = 0.0  # seconds each page takes to arrive
         self.identify_payloads: list[dict[str, Any]] = []
+        self.recommended_shards = 1  # what GET /gateway/bot advises
         self.resumes = 0
         self.failures: dict[str, list[int]] = {}  # route key -> statuses to answer first
         self._sockets: list[web.WebSocketResponse] = []
@@ -113,6 +114,7 @@ class FakeDiscord:
         app.router.add_get("/files/{id}", self._file)
         app.router.add_get("/pages/{name}", self._page)
         app.router.add_get(f"{api}/users/@me", self._me)
+        app.router.add_get(f"{api}/gateway/bot", self._gateway_bot)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
         app.router.add_put(f"{api}/applications/{{app}}/commands", self._put_commands)
         app.router.add_put(
@@ -174,7 +176,7 @@ class FakeDiscord:
         await ws.prepare(request)
         zlib_stream = self.compress and request.query.get("compress") == "zlib-stream"
         compressor = zlib.compressobj() if zlib_stream else None
-        ws_state = {"compressor": compressor}
+        ws_state: dict[str, Any] = {"compressor": compressor}
         self._sockets.append(ws)
         ws._fake_state = ws_state  # type: ignore[attr-defined]
         await self._send(ws, {"op": 10, "d": {"heartbeat_interval": 41250}})
@@ -189,6 +191,8 @@ class FakeDiscord:
                 elif op == 2:
                     self.identifies += 1
                     self.identify_payloads.append(payload["d"])
+                    shard = payload["d"].get("shard") or [0, 1]
+                    ws_state["shard"] = shard
                     if payload["d"].get("token") != TOKEN:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
@@ -201,7 +205,7 @@ class FakeDiscord:
                             "guilds": [],
                             "session_id": "session-1",
                             "resume_gateway_url": self.gateway_url,
-                            "shard": [0, 1],
+                            "shard": shard,
                             "application": {"id": str(APP_ID), "flags": 0},
                         },
                     )
@@ -228,9 +232,14 @@ class FakeDiscord:
         await self._send(ws, {"op": 0, "s": self._seq, "t": event, "d": data})
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send an event to every connected gateway socket."""
+        """Send an event to the gateway sockets of the shard it belongs to, as Discord does:
+        a server's events to shard (server id >> 22) % shard count, direct messages to
+        shard 0."""
         for ws in list(self._sockets):
-            await self._dispatch_to(ws, event, data)
+            shard_id, shard_count = ws._fake_state.get("shard", [0, 1])  # type: ignore[attr-defined]
+            guild_id = int(data.get("guild_id") or 0) if isinstance(data, dict) else 0
+            if (guild_id >> 22) % shard_count == shard_id:
+                await self._dispatch_to(ws, event, data)
 
     async def drop_connections(self) -> None:
         """Close every gateway socket as a network failure would (the bot should resume)."""
@@ -469,6 +478,20 @@ class FakeDiscord:
         if request.headers.get("Authorization") != f"Bot {TOKEN}":
             return respond({"message": "401: Unauthorized", "code": 0}, 401)
         return respond(BOT_USER)
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        return respond(
+            {
+                "url": self.gateway_url,
+                "shards": self.recommended_shards,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
         return respond(

@@ -25,8 +25,9 @@ from bot.discord.cooldown import UserCooldowns, cooldown_message
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
 from bot.discord.library_commands import add_library_commands
 from bot.library.answering import Answerer, open_library
+from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
-from bot.library.scope import Scope, resolve
+from bot.library.scope import Scope, Scopes
 from bot.library.store import Added, Library, LibraryError, StoredArticle
 from bot.settings import Settings
 from bot.startup import prepare
@@ -43,11 +44,12 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
 
 
-class ArticleBot(discord.Client):
+class ArticleBot(discord.AutoShardedClient):
     """Answers questions about the articles of where it is asked by quoting them.
 
     `retriever` answers from the default article; `library` holds each server's own
-    (see `bot.library.scope` for which a question is asked of).
+    (see `bot.library.scope` for which a question is asked of). The process serves the
+    shards the settings name, or every shard Discord advises.
     """
 
     def __init__(
@@ -59,11 +61,19 @@ class ArticleBot(discord.Client):
         load_article: bool = True,
         **options: Any,
     ) -> None:
-        super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS, **options)
+        super().__init__(
+            intents=discord.Intents.default(),
+            allowed_mentions=NO_MENTIONS,
+            shard_count=settings.shard_count,
+            shard_ids=settings.shards,  # type: ignore[arg-type]  # None: every shard
+            **options,
+        )
         self.settings = settings
         self.retriever = retriever
         self.library = library
         self.answerer: Answerer | None = None
+        self.scopes: Scopes | None = None
+        self._watcher: ChangeWatcher | None = None
         self._add_locks: dict[int, asyncio.Lock] = {}
         self._load_article = load_article
         self.cooldowns = UserCooldowns(settings.cooldown_questions, settings.cooldown_seconds)
@@ -85,9 +95,11 @@ class ArticleBot(discord.Client):
             ready = await asyncio.to_thread(prepare, self.settings)
             self.retriever = ready.retriever
             if self.library is None:
-                self.library = await asyncio.to_thread(open_library, self.settings)
+                self.library = await asyncio.to_thread(open_library, self.settings, wait=True)
         if self.retriever is not None:
             self.answerer = Answerer(self.retriever, self.settings.cache_dir)
+            self.scopes = Scopes(self.library, self.retriever.index.article)
+            self._watch_library()
             # The first question in a new thread pays for the model's per-thread set-up,
             # holding the GIL for up to ~0.2 s: pay it now, not during a user's question.
             await self.answer("warm up the answering thread", 1)
@@ -103,7 +115,15 @@ class ArticleBot(discord.Client):
 
     async def close(self) -> None:
         await super().close()
+        if self._watcher is not None:
+            await asyncio.to_thread(self._watcher.stop)
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _watch_library(self) -> None:
+        """Answer from changes other processes make to the library (see `changes`)."""
+        if self.library is not None and self.scopes is not None and self._watcher is None:
+            self._watcher = ChangeWatcher(self.library, self.scopes.changed)
+            self._watcher.start()
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)
@@ -137,12 +157,11 @@ class ArticleBot(discord.Client):
         self, guild_id: int | None, channels: Sequence[int]
     ) -> tuple[Article, ...]:
         """The articles a question asked here is asked of."""
-        if self.retriever is None:
+        if self.scopes is None:
             raise RuntimeError("the article is not loaded")
-        default = self.retriever.index.article
         loop = asyncio.get_running_loop()
         scope = await loop.run_in_executor(
-            self._executor, resolve, self.library, default, guild_id, tuple(channels)
+            self._executor, self.scopes.get, guild_id, tuple(channels)
         )
         return scope.articles
 
@@ -177,16 +196,26 @@ class ArticleBot(discord.Client):
             )
         if self.library is None:
             self.library = open_library(settings, create=True)
+            if self.scopes is not None:
+                self.scopes.library = self.library
+                self._watch_library()
         assert self.library is not None and self.retriever is not None
         added = self.library.add(article, guild_id, added_by)
         if added.added:  # answerable at once: the first question loads it from the cache
             load_index(article, self.retriever.embedder, settings.cache_dir)
+            self._changed(guild_id)
         return added
+
+    def _changed(self, guild_id: int) -> None:
+        """This process changed a server's library: its next question reads it again."""
+        if self.scopes is not None:
+            self.scopes.changed(guild_id)
 
     async def remove_article(self, guild_id: int, article_id: int) -> StoredArticle:
         if self.library is None:
             raise LibraryError(f"no article {article_id} in this library")
         removed = await asyncio.to_thread(self.library.remove, guild_id, article_id)
+        self._changed(guild_id)
         if self.answerer is not None:  # in the answering thread, which uses the retrievers
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, self.answerer.drop, removed.article)
@@ -200,6 +229,7 @@ class ArticleBot(discord.Client):
             raise LibraryError(f"no article {article_id} in this library")
         library = self.library
         await asyncio.to_thread(library.pin, guild_id, channel_id, article_id)
+        self._changed(guild_id)
         if article_id is None:
             return ""
         stored = await asyncio.to_thread(library.get, guild_id, article_id)
@@ -213,14 +243,14 @@ class ArticleBot(discord.Client):
         channels: tuple[int, ...],
         article_id: int | None = None,
     ) -> Answer:
-        assert self.retriever is not None and self.answerer is not None
+        assert self.answerer is not None and self.scopes is not None
         if article_id is not None:
             stored = self.library.get(guild_id or BOT_WIDE, article_id) if self.library else None
             if stored is None:
                 raise LibraryError(f"no article {article_id} in this library")
             scope = Scope((stored.article,), (stored.id,))
         else:
-            scope = resolve(self.library, self.retriever.index.article, guild_id, channels)
+            scope = self.scopes.get(guild_id, channels)
         return self.answerer.answer(question, scope, k)
 
     async def on_message(self, message: discord.Message) -> None:

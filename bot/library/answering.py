@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from bot.library.scope import Scope
-from bot.library.store import Library
+from bot.library.store import Library, LibraryError
 from bot.settings import Settings
 from embeddings.answer import Answer
 from embeddings.article import Article
@@ -16,16 +17,29 @@ from embeddings.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
+MAX_WAIT = 30.0
+"""The longest pause, in seconds, between two tries to reach the database at start."""
 
-def open_library(settings: Settings, create: bool = False) -> Library | None:
+
+def open_library(settings: Settings, create: bool = False, wait: bool = False) -> Library | None:
     """The library the settings name; None when it is the default SQLite file and that
     does not exist yet, unless `create` (so a bot whose library was never used touches
-    no database)."""
+    no database). With `wait`, a database that cannot be reached is tried again, with
+    backoff, until it can."""
     from bot.settings import default_database
 
     if settings.database_is_default and not create and not default_database().exists():
         return None
-    return Library.open(settings.database, settings.library_max_articles)
+    delay = 1.0
+    while True:
+        try:
+            return Library.open(settings.database, settings.library_max_articles)
+        except LibraryError as exc:
+            if not wait:
+                raise
+            log.warning("%s; trying again in %.0f s", exc, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_WAIT)
 
 
 class Answerer:
