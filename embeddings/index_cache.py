@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from filelock import FileLock
 
 from embeddings.article import Article
 from embeddings.index import ArticleIndex, build_index
@@ -39,6 +40,10 @@ INDEX_VERSION = 5
 KEEP_ENTRIES = 1024
 """Cache entries kept; the least recently used beyond this are removed after a write.
 An entry of a 40-paragraph article takes about 0.3 MB."""
+
+LOCKS = 256
+"""Lock files an index cache holds (under `.locks`): builds of entries whose keys share
+one wait for each other."""
 
 TEXT_LIBRARIES = ("PyStemmer", "sentencex", "bm25s")
 """Libraries whose versions are part of the key."""
@@ -90,15 +95,43 @@ def load_index(
     if cache_dir is None:
         return IndexLoad(build_index(article, embedder, show_progress), "built", None)
     path = cache_dir / cache_key(article, embedder.model_id)
-    if not refresh and path.exists():
-        try:
-            loaded = IndexLoad(_read(path, article, embedder.model_id), "cache", path)
-        except Exception as exc:
-            log.warning("index cache %s is unusable (%s); rebuilding it", path, exc)
-        else:
-            with contextlib.suppress(OSError):
-                os.utime(path)  # most recently used: kept longest
+    if not refresh and (loaded := _cached(path, article, embedder.model_id)):
+        return loaded
+    try:
+        lock = _build_lock(path)
+    except OSError as exc:
+        log.warning("cannot write the index cache in %s (%s); keeping it in memory", cache_dir, exc)
+        return IndexLoad(build_index(article, embedder, show_progress), "built", None)
+    with lock:  # another process sharing the cache may be building the same index
+        if not refresh and (loaded := _cached(path, article, embedder.model_id)):
             return loaded
+        return _build(path, article, embedder, show_progress)
+
+
+def _cached(path: Path, article: Article, model_id: str) -> IndexLoad | None:
+    """The entry at `path`, or None when it is missing or unusable (said in the log)."""
+    if not path.exists():
+        return None
+    try:
+        loaded = IndexLoad(_read(path, article, model_id), "cache", path)
+    except Exception as exc:
+        log.warning("index cache %s is unusable (%s); rebuilding it", path, exc)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # most recently used: kept longest
+    return loaded
+
+
+def _build_lock(path: Path) -> FileLock:
+    """The lock held while an entry is built: one of `LOCKS` files under `.locks`, picked
+    by the entry's key, so the files never pile up and are never removed while held."""
+    locks = path.parent / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return FileLock(locks / f"{int(path.name[:4], 16) % LOCKS:03d}.lock")
+
+
+def _build(path: Path, article: Article, embedder: Embedder, show_progress: bool) -> IndexLoad:
+    cache_dir = path.parent
     index = build_index(article, embedder, show_progress)
     try:
         _write(path, index, embedder.model_id)

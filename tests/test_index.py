@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,8 @@ from embeddings.article import Article
 from embeddings.index import split_sentences
 from embeddings.index_cache import cache_key, load_index
 from tests.fakes import FakeEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_first_run_builds_and_second_run_encodes_nothing(article: Article, tmp_path: Path) -> None:
@@ -110,7 +115,10 @@ def test_refresh_rebuilds_a_valid_entry(article: Article, tmp_path: Path) -> Non
 def test_write_leaves_no_temporary_directories(article: Article, tmp_path: Path) -> None:
     load_index(article, FakeEmbedder(), tmp_path)
     load_index(article, FakeEmbedder(), tmp_path, refresh=True)
-    assert [p.name for p in tmp_path.iterdir()] == [cache_key(article, "fake-model")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".locks",  # the lock files of builds, a bounded set
+        cache_key(article, "fake-model"),
+    ]
 
 
 def test_read_only_cache_keeps_the_index_in_memory(
@@ -168,7 +176,8 @@ def test_least_recently_used_entries_beyond_the_limit_are_removed(
     load_index(article, FakeEmbedder("m1"), tmp_path)  # a cache hit marks m1 as used
     (tmp_path / "articles").mkdir()  # not an index entry: never touched
     prune(tmp_path, keep=2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([keys[0], keys[2], "articles"])
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == sorted([keys[0], keys[2], "articles", ".locks"])
 
 
 def test_pruning_passes_over_an_entry_another_process_removed(
@@ -217,3 +226,35 @@ def test_the_key_changes_with_the_text_libraries_versions(
         assert cache_key(article, "m") != before
     finally:
         index_cache._text_libraries.cache_clear()
+
+
+def test_processes_sharing_a_cache_build_an_index_once(article: Article, tmp_path: Path) -> None:
+    """Four processes ask for the same missing index at once: one builds it, while the
+    others wait for it and read it from the cache."""
+    code = (
+        "import sys, time\nfrom pathlib import Path\n"
+        "from embeddings.index_cache import load_index\n"
+        "from embeddings.sources import bundled_article_path, load_article\n"
+        "from tests.fakes import FakeEmbedder\n"
+        "class Slow(FakeEmbedder):\n"
+        "    def encode_documents(self, texts, show_progress=False):\n"
+        "        time.sleep(1.0)  # a build long enough for the others to arrive meanwhile\n"
+        "        return super().encode_documents(texts)\n"
+        "article = load_article(bundled_article_path())\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "print(load_index(article, Slow(), Path(sys.argv[1])).source)\n"
+    )
+    at = str(time.time() + 3)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path), at],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outcomes = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [err for _, err in outcomes]
+    assert sorted(out.strip() for out, _ in outcomes) == ["built", "cache", "cache", "cache"]
