@@ -13,18 +13,21 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 from bot.cli import main
+from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
-from bot.library.scope import resolve
-from bot.library.store import Library, LibraryError
+from bot.library.scope import Scopes, resolve
+from bot.library.store import UNREACHABLE, Library, LibraryError
 from bot.library.store import database_url as store_url
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
-from tests.databases import KINDS, new_database
+from tests.databases import KINDS, new_database, postgres_server
 from tests.fakes import FakeEmbedder
+from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -201,6 +204,75 @@ def test_a_scope_is_the_pinned_article_the_server_library_or_the_bot_wide_one(
     assert resolve(library, default, 2).articles == (default, BREAD)  # empty: bot-wide
     assert resolve(library, default, None).articles == (default, BREAD)  # a DM
     assert resolve(None, default, 1).articles == (default,)
+
+
+def test_a_scope_is_read_once_until_its_library_changes(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = Article("Default", ("The default article.",))
+    scopes = Scopes(library, default)
+    library.add(SEALS, 1)
+    reads: list[int] = []
+    articles = library.articles
+    monkeypatch.setattr(library, "articles", lambda guild: reads.append(guild) or articles(guild))
+    for _ in range(3):
+        assert scopes.get(1, [10]).articles == (SEALS,)
+    assert reads == [1]
+    library.add(BREAD, 1)
+    scopes.changed(2)  # another server's change keeps this one's scope
+    assert scopes.get(1, [10]).articles == (SEALS,)
+    scopes.changed(1)
+    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
+    scopes.changed(BOT_WIDE)  # servers with an empty library ask the bot-wide one
+    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
+    assert reads == [1, 1, 1]
+
+
+def test_a_change_made_elsewhere_is_noticed(database_url: str) -> None:
+    here, elsewhere = Library.open(database_url), Library.open(database_url)
+    changes: list[int | None] = []
+    watcher = ChangeWatcher(here, changes.append, interval=0.1)
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher has read the version it starts from
+        assert changes == []
+        elsewhere.add(SEALS, 7)
+        deadline = time.monotonic() + 10
+        while not changes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # PostgreSQL's notification names the server; a version read alone cannot.
+        assert changes[:1] == ([7] if here.is_postgresql else [None])
+    finally:
+        watcher.stop()
+        here.close()
+        elsewhere.close()
+
+
+def test_while_the_database_is_away_known_scopes_answer_and_changes_fail_clearly(
+    tmp_path: Path,
+) -> None:
+    server = make_url(postgres_server())
+    with new_database("postgresql", tmp_path) as url:
+        proxy = TcpProxy((server.host or "127.0.0.1", server.port or 5432))
+        proxy.up()
+        through = make_url(url).set(port=proxy.port).render_as_string(hide_password=False)
+        library = Library.open(through)
+        default = Article("Default", ("The default article.",))
+        scopes = Scopes(library, default)
+        library.add(SEALS, 1)
+        assert scopes.get(1).articles == (SEALS,)
+        proxy.down()
+        scopes.changed()  # even a scope due to be read again is answered from
+        assert scopes.get(1).articles == (SEALS,)
+        with pytest.raises(LibraryError) as away:
+            library.add(BREAD, 1)
+        assert str(away.value) == UNREACHABLE
+        assert server.password and server.password not in str(away.value)
+        proxy.up()
+        assert library.add(BREAD, 1).added  # back: changes work again
+        assert scopes.get(1).articles == (SEALS, BREAD)
+        library.close()
+        proxy.down()
 
 
 def test_a_collection_of_one_answers_as_its_article_does() -> None:
