@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scopes, resolve
-from bot.library.store import UNREACHABLE, Library, LibraryError
+from bot.library.store import UNREACHABLE, Library, LibraryError, StoredArticle
 from bot.library.store import database_url as store_url
 from embeddings.article import Article
 from embeddings.collection import Collection
@@ -214,7 +214,12 @@ def test_a_scope_is_read_once_until_its_library_changes(
     library.add(SEALS, 1)
     reads: list[int] = []
     articles = library.articles
-    monkeypatch.setattr(library, "articles", lambda guild: reads.append(guild) or articles(guild))
+
+    def counted(guild_id: int = BOT_WIDE) -> list[StoredArticle]:
+        reads.append(guild_id)
+        return articles(guild_id)
+
+    monkeypatch.setattr(library, "articles", counted)
     for _ in range(3):
         assert scopes.get(1, [10]).articles == (SEALS,)
     assert reads == [1]
