@@ -4,27 +4,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.discord.client import ArticleBot
-from bot.library.store import Library, sqlite_url
+from bot.library.store import UNREACHABLE, Library
 from bot.settings import Settings
 from embeddings.article import Article
+from tests.databases import KINDS, new_database, postgres_server
 from tests.discord_harness import start_bot
 from tests.fake_discord import CHANNEL_ID, GUILD_ID, MANAGE_SERVER, FakeDiscord
+from tests.tcp_proxy import TcpProxy
 
 DATA = Path(__file__).parent / "data"
 SEALS_PAGE = (DATA / "news_page.html").read_bytes()
 MARKDOWN = b"# Bakery opens\n\nA new bakery opened on the high street, selling sourdough bread.\n\nThe baker said the ovens run from four in the morning.\n"  # noqa: E501
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> str:
-    return sqlite_url(tmp_path / "library.db")
+@pytest.fixture(params=KINDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -246,3 +250,34 @@ async def test_a_second_add_in_a_server_while_one_runs_is_told_to_wait(
     assert [s.article.title for s in library.articles(GUILD_ID)] == [
         "Harbour Seals Return to the Thames"
     ]
+
+
+async def test_while_the_database_is_away_questions_are_answered_and_adds_fail_clearly(
+    fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path
+) -> None:
+    server = make_url(postgres_server())
+    proxy = TcpProxy((server.host or "127.0.0.1", server.port or 5432))
+    proxy.up()
+    with new_database("postgresql", tmp_path) as url:
+        library = Library.open(make_url(url).set(port=proxy.port).render_as_string(False))
+        library.add(Article("Seals", ("Volunteers counted 797 seals in the Thames.",)), GUILD_ID)
+        bot, task = await start_bot(settings, article, library=library)
+        try:
+            for database_up in (True, False):
+                if not database_up:
+                    proxy.down()
+                asked = await fake.slash("ask", {"question": "How many seals were counted?"})
+                await fake.wait_for(lambda: asked.edits, timeout=20)  # noqa: B023
+                assert "797" in json.dumps(asked.edits)
+            upload = await fake.subcommand("library", "add", files={"file": ("b.md", MARKDOWN)})
+            await fake.wait_for(lambda: upload.edits, timeout=20)
+            assert UNREACHABLE in content_of(upload)
+            proxy.up()
+            again = await fake.subcommand("library", "add", files={"file": ("b.md", MARKDOWN)})
+            await fake.wait_for(lambda: again.edits, timeout=20)
+            assert content_of(again).startswith("Added to the library: **Bakery opens")
+        finally:
+            await bot.close()
+            task.cancel()
+            library.close()
+            proxy.down()

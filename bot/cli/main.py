@@ -205,19 +205,29 @@ def _default_handler(settings: Settings) -> Handler:
     return cmd_repl
 
 
-QUIET_LIBRARIES = frozenset(
-    {"sentence_transformers", "transformers", "huggingface_hub", "httpx", "bm25s"}
+QUIET_LIBRARIES = (
+    "sentence_transformers",
+    "transformers",
+    "huggingface_hub",
+    "httpx",
+    "bm25s",
+    "alembic.runtime.plugins",
 )
-"""Libraries whose log records below WARNING are left out: routine noise here (bm25s logs
-an empty query at INFO, and sets its own logger to DEBUG when it is imported)."""
+"""Loggers whose records below WARNING are left out: routine noise here (bm25s logs an
+empty query at INFO, and sets its own logger to DEBUG when it is imported; alembic lists
+its plugins)."""
+
+
+def _is_noise(record: logging.LogRecord) -> bool:
+    return record.levelno < logging.WARNING and any(
+        record.name == name or record.name.startswith(f"{name}.") for name in QUIET_LIBRARIES
+    )
 
 
 def _setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level.upper())
-    handler.addFilter(
-        lambda r: r.levelno >= logging.WARNING or r.name.split(".")[0] not in QUIET_LIBRARIES
-    )
+    handler.addFilter(lambda record: not _is_noise(record))
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

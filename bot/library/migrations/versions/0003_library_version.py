@@ -1,5 +1,6 @@
-"""A version number raised by every change to any library, so processes sharing the
-database notice changes with one cheap read.
+"""The library version, raised by every change.
+
+Processes sharing the database notice changes with one cheap read of it.
 
 Revision ID: 0003
 Revises: 0002

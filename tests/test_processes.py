@@ -1,5 +1,5 @@
-"""Several bot processes sharing one PostgreSQL library: two shards against the fake
-Discord, and the command line from a third process."""
+"""The bot as processes of its own against the fake Discord and PostgreSQL: two shards
+sharing one library, the command line from a third process, a database away at start."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests import stats
 from tests.databases import new_database
 from tests.fake_discord import GUILD_ID, TOKEN, FakeDiscord
+from tests.tcp_proxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[1]
 SEALS_PAGE = (Path(__file__).parent / "data" / "news_page.html").read_bytes()
@@ -147,3 +149,26 @@ async def test_two_shard_processes_share_one_library(
         f"{time.monotonic() - added_at:.2f} s"
     )
     assert "Traceback" not in processes.log("shard0") + processes.log("shard1")
+
+
+async def test_a_bot_whose_database_is_away_waits_for_it_then_starts(
+    fake: FakeDiscord, processes: Processes, postgres: str
+) -> None:
+    server = make_url(postgres)
+    proxy = TcpProxy((server.host or "127.0.0.1", server.port or 5432))  # not up yet
+    through = server.set(port=proxy.port).render_as_string(hide_password=False)
+    processes.start("bot", "run", DATABASE_URL=through)
+    try:
+        await fake.wait_for(lambda: "trying again in" in processes.log("bot"), timeout=90)
+        assert fake.identifies == 0  # not connected to Discord without its library
+        proxy.up()
+        await fake.wait_for(lambda: fake.identifies, timeout=60)
+        asked = await fake.slash("ask", {"question": "Who is Ned Price?"})
+        await fake.wait_for(lambda: asked.edits, timeout=30)
+        assert "Price" in answer_text(asked)
+    finally:
+        proxy.down()
+    log = processes.log("bot")
+    assert "cannot open postgresql://articlebot:***@" in log
+    assert "Traceback" not in log
+    assert server.password and server.password not in log
