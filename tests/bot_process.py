@@ -1,6 +1,6 @@
 """`python -m tests.bot_process ARGS`: `python -m bot ARGS` with the fake embedder, against
 the fake Discord at `FAKE_DISCORD_API` and `FAKE_DISCORD_GATEWAY`: the bot as a process of
-its own, for tests of several processes."""
+its own, for tests of several processes. `BOT_PROCESS_MODEL=real` keeps the real model."""
 
 from __future__ import annotations
 
@@ -25,5 +25,6 @@ if __name__ == "__main__":
         discord.http.Route.BASE = os.environ["FAKE_DISCORD_API"]
         gateway = yarl.URL(os.environ["FAKE_DISCORD_GATEWAY"])
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-    bot.startup.load_embedder = _fake_model  # type: ignore[attr-defined,assignment]
+    if os.environ.get("BOT_PROCESS_MODEL") != "real":
+        bot.startup.load_embedder = _fake_model  # type: ignore[attr-defined,assignment]
     sys.exit(main(sys.argv[1:]))
