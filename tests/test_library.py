@@ -19,8 +19,9 @@ from bot.cli import main
 from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scopes, resolve
-from bot.library.store import UNREACHABLE, Library, LibraryError, StoredArticle
+from bot.library.store import UNREACHABLE, Library, LibraryError, StoredArticle, sqlite_url
 from bot.library.store import database_url as store_url
+from bot.settings import Settings
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
@@ -204,6 +205,42 @@ def test_a_scope_is_the_pinned_article_the_server_library_or_the_bot_wide_one(
     assert resolve(library, default, 2).articles == (default, BREAD)  # empty: bot-wide
     assert resolve(library, default, None).articles == (default, BREAD)  # a DM
     assert resolve(None, default, 1).articles == (default,)
+
+
+def test_a_library_is_copied_to_another_database_whole(
+    database_url: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source_url = sqlite_url(tmp_path / "source" / "library.db")
+    source = Library.open(source_url)
+    seals = source.add(SEALS, 1, added_by="ann").stored
+    source.add(BREAD, 1, added_by="bob")
+    source.add(BREAD, BOT_WIDE, added_by="command line")
+    source.pin(1, 10, seals.id)
+    source.close()
+    target = Library.open(database_url)
+    target.add(BREAD, BOT_WIDE)  # held already: kept once
+    monkeypatch.setenv("DATABASE_URL", source_url)
+    for expected in (
+        "Copied 2 articles and 1 channel pins",
+        "Copied 0 articles and 1 channel pins",
+    ):
+        assert main(["library", "copy", database_url]) == 0  # the second time adds nothing
+        said = capsys.readouterr().out
+        assert said.startswith(f"Copied {added} articles and 1 channel pins to ")
+        password = make_url(database_url).password
+        assert not password or password not in said
+    kept = target.articles(1)
+    assert [(s.article, s.added_by, s.added_at) for s in kept] == [
+        (SEALS, "ann", seals.added_at),
+        (BREAD, "bob", kept[1].added_at),
+    ]
+    assert target.pinned(1, 10) == kept[0].id
+    assert [s.article for s in target.articles(BOT_WIDE)] == [BREAD]
+    target.close()
 
 
 def test_a_scope_is_read_once_until_its_library_changes(

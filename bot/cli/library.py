@@ -1,4 +1,4 @@
-"""`python -m bot library add | list | remove`, and the library ids in `ask --json`."""
+"""`python -m bot library add | list | remove | copy`, and the library ids in `ask --json`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from bot.library.answering import open_library
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scope
-from bot.library.store import Library, LibraryError, StoredArticle
+from bot.library.store import Library, LibraryError, StoredArticle, redacted
 from bot.settings import Settings
 from embeddings.answer import Answer, article_info
 from embeddings.errors import ArticleError
@@ -68,6 +68,23 @@ def cmd_library_remove(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         library.close()
     print(f"Removed [{removed.id}] {_line(removed)}")
+    return 0
+
+
+def cmd_library_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy every library of `DATABASE_URL` into the database at TARGET_URL."""
+    source = open_library(settings)
+    if source is None:
+        raise LibraryError("the library is empty: nothing to copy")
+    target: Library | None = None
+    try:
+        target = Library.open(args.target, settings.library_max_articles)
+        added, pins = source.copy_to(target)
+    finally:
+        source.close()
+        if target is not None:
+            target.close()
+    print(f"Copied {added} articles and {pins} channel pins to {redacted(args.target)}")
     return 0
 
 

@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove = shelf.add_parser("remove", parents=[common], help="remove an article")
     remove.add_argument("article_id", type=int, metavar="ARTICLE_ID")
     remove.set_defaults(handler=_library_handler("cmd_library_remove"))
+    copy = shelf.add_parser(
+        "copy", parents=[common], help="copy every library into another database"
+    )
+    copy.add_argument("target", metavar="TARGET_URL", help="sqlite:///path or postgresql://…")
+    copy.set_defaults(handler=_library_handler("cmd_library_copy"))
     for command in (add, listing, remove):
         command.add_argument("--guild", type=int, metavar="ID", help="a server's library")
     for command in (add, listing):

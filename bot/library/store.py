@@ -125,9 +125,15 @@ class Library:
         with self._session() as session:
             return int(session.scalar(select(StateRow.version).where(StateRow.id == 1)) or 0)
 
-    def add(self, article: Article, guild_id: int = BOT_WIDE, added_by: str = "") -> Added:
-        """Keep `article` in a server's library; an article already there (same link, or
-        same content) is not added again."""
+    def add(
+        self,
+        article: Article,
+        guild_id: int = BOT_WIDE,
+        added_by: str = "",
+        added_at: datetime | None = None,
+    ) -> Added:
+        """Keep `article` in a server's library (added now, unless `added_at` says when);
+        an article already there (same link, or same content) is not added again."""
         with self._session() as session:
             existing = _same(session, guild_id, article)
             if existing is not None:
@@ -147,7 +153,7 @@ class Library:
                 paragraphs=list(article.paragraphs),
                 content_hash=article.content_hash,
                 added_by=added_by[:200],
-                added_at=datetime.now(UTC),
+                added_at=added_at or datetime.now(UTC),
             )
             session.add(row)
             try:
@@ -161,6 +167,23 @@ class Library:
                     raise
                 return Added(_stored(existing), added=False)
             return Added(_stored(row), added=True)
+
+    def copy_to(self, target: Library) -> tuple[int, int]:
+        """Copy every library and channel pin into `target`, keeping who added each article
+        and when; articles `target` holds already are kept once. The articles added and the
+        pins copied."""
+        with self._session() as session:
+            rows = [_stored(r) for r in session.scalars(select(ArticleRow).order_by(ArticleRow.id))]
+            pins = session.execute(select(PinRow.guild_id, PinRow.channel_id, PinRow.article_id))
+            pinned = [tuple(pin) for pin in pins]
+        ids, added = {}, 0
+        for stored in rows:
+            copied = target.add(stored.article, stored.guild_id, stored.added_by, stored.added_at)
+            ids[stored.id] = copied.stored.id
+            added += copied.added
+        for guild_id, channel_id, article_id in pinned:
+            target.pin(guild_id, channel_id, ids[article_id])
+        return added, len(pinned)
 
     def articles(self, guild_id: int = BOT_WIDE) -> list[StoredArticle]:
         """A server's articles, oldest first."""
