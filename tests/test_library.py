@@ -224,11 +224,8 @@ def test_a_library_is_copied_to_another_database_whole(
     target = Library.open(database_url)
     target.add(BREAD, BOT_WIDE)  # held already: kept once
     monkeypatch.setenv("DATABASE_URL", source_url)
-    for expected in (
-        "Copied 2 articles and 1 channel pins",
-        "Copied 0 articles and 1 channel pins",
-    ):
-        assert main(["library", "copy", database_url]) == 0  # the second time adds nothing
+    for added in (2, 0):  # the second time adds nothing
+        assert main(["library", "copy", database_url]) == 0
         said = capsys.readouterr().out
         assert said.startswith(f"Copied {added} articles and 1 channel pins to ")
         password = make_url(database_url).password
