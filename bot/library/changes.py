@@ -54,8 +54,8 @@ class ChangeWatcher:
         away = False
         while not self._stop.is_set():
             try:
-                self._wait_for_notifications()
                 self._check_version()
+                self._wait_for_notifications()
                 if away:
                     log.info("library database reachable again")
                     away = False
@@ -75,8 +75,10 @@ class ChangeWatcher:
         self._forget_listener()
 
     def _check_version(self) -> None:
+        """Read the version; any change since the last read (or before the first: scopes
+        may have been read before the watcher started) drops every scope."""
         version = self.library.version()
-        if self._seen is not None and version != self._seen:
+        if version != self._seen:
             self.on_change(None)
         self._seen = version
 
