@@ -51,7 +51,10 @@ async def propagation(fake: FakeDiscord, library: Library, guild: int, changes: 
     the channel is pinned to each of the server's two articles in turn, and asked, again
     and again, what only the pinned one answers."""
     bundled, seals = (s.id for s in library.articles(guild))
-    targets = [(bundled, "Who is Ned Price?", "Price"), (seals, QUESTION_SEALS, "797")]
+    targets = [
+        (bundled, "Who is Ned Price?", "State Department spokesman"),
+        (seals, QUESTION_SEALS, "797"),
+    ]
     delays, user = [], 50_000
     for n in range(changes):
         article_id, question, expected = targets[n % 2]
