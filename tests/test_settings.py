@@ -79,3 +79,41 @@ def test_token_never_shows_in_repr_or_logs(
         logging.getLogger("test").info("settings: %s %r", loaded, loaded)
     assert secret not in repr(loaded) and secret not in str(loaded)
     assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("values", "shards"),
+    [
+        ({}, None),
+        ({"SHARD_COUNT": "4"}, None),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": " 2, 0"}, [0, 2]),
+    ],
+)
+def test_shards_a_process_serves(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    values: dict[str, str],
+    shards: list[int] | None,
+) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings(_env_file=None).shards == shards
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,2"}, "SHARD_IDS must be below SHARD_COUNT (2)"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "first"}, "SHARD_IDS: shard numbers separated by"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT: "),
+    ],
+)
+def test_shard_settings_that_cannot_work_are_one_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, values: dict[str, str], message: str
+) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+    assert str(refused.value).startswith(message)
