@@ -15,6 +15,7 @@ from embeddings import scoring
 from embeddings.answer import Answer
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Ranking, Retriever
+from embeddings.types import Vectors
 
 
 class Collection:
@@ -25,16 +26,19 @@ class Collection:
             raise ValueError("a collection needs at least one article")
         self.retrievers = tuple(retrievers)
 
-    def answer(self, question: str, top_k_passages: int = 3) -> Answer:
+    def answer(
+        self, question: str, top_k_passages: int = 3, query_vector: Vectors | None = None
+    ) -> Answer:
         """The best passages across the articles, or a decline. A collection of one article
-        answers exactly as that article's retriever does."""
-        if len(self.retrievers) == 1:
+        answers exactly as that article's retriever does. `query_vector`: the cleaned
+        question's, when it was encoded already."""
+        if len(self.retrievers) == 1 and query_vector is None:
             return self.retrievers[0].answer(question, top_k_passages)
         try:
             cleaned, note = clean_question(question)
         except QuestionError as exc:
             return Answer(question, False, (), self.retrievers[0].index.article, error=str(exc))
-        rankings = self.rank(cleaned)
+        rankings = self.rank(cleaned, query_vector)
         order = self.order(rankings)
         best, ranking = self.retrievers[order[0]], rankings[order[0]]
         answer = best.answer_from(cleaned, ranking, top_k_passages, note)
@@ -47,10 +51,12 @@ class Collection:
             passages += self.retrievers[i].answer_from(cleaned, rankings[i], 1, note).passages
         return replace(answer, passages=tuple(passages))
 
-    def rank(self, question: str) -> list[Ranking]:
+    def rank(self, question: str, query_vector: Vectors | None = None) -> list[Ranking]:
         """Each article's ranking of a cleaned question, the question encoded once."""
-        first = self.retrievers[0].rank(question)
-        return [first] + [r.rank(question, first.query_vector) for r in self.retrievers[1:]]
+        if query_vector is None:
+            first = self.retrievers[0].rank(question)
+            return [first] + [r.rank(question, first.query_vector) for r in self.retrievers[1:]]
+        return [r.rank(question, query_vector) for r in self.retrievers]
 
     @staticmethod
     def order(rankings: Sequence[Ranking]) -> list[int]:

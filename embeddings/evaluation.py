@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embeddings import scoring
 from embeddings.article import Article
 from embeddings.errors import ArticleError
 from embeddings.question import QuestionError, clean_question
@@ -205,6 +206,7 @@ class LibraryReport:
     questions: int = 0
     right_article: int = 0
     right_paragraph: int = 0
+    shortlisted: int = 0  # the right article among those ranked in full
     seconds: float = 0.0
 
 
@@ -212,11 +214,15 @@ def evaluate_library(
     runs: Sequence[tuple[Retriever, Sequence[Case]]],
     every: int = 1,
     progress: Callable[[int], None] | None = None,
+    shortlist: int = scoring.SHORTLIST,
 ) -> LibraryReport:
-    """Ask every `every`-th question of every article in the runs as one library."""
+    """Ask every `every`-th question of every article in the runs as one library: in a
+    library of more than `shortlist` articles (0: no limit), of the shortlisted ones."""
     from embeddings.collection import Collection
+    from embeddings.shelf import Shelf
 
-    library = Collection([retriever for retriever, _ in runs])
+    retrievers = [retriever for retriever, _ in runs]
+    shelf = Shelf.of([r.index for r in retrievers]) if 0 < shortlist < len(runs) else None
     cases = [
         (a, case) for a, (_, run) in enumerate(runs) for case in run if case.paragraph is not None
     ]
@@ -227,12 +233,17 @@ def evaluate_library(
             question, _ = clean_question(case.question)
         except QuestionError:
             continue
-        rankings = library.rank(question)
-        best = library.order(rankings)[0]
+        if shelf is None:
+            picked, rankings = list(range(len(runs))), Collection(retrievers).rank(question)
+        else:
+            vector, picked = shelf.shortlist(retrievers[0].embedder, question, shortlist)
+            rankings = Collection([retrievers[i] for i in picked]).rank(question, vector)
+        order = Collection.order(rankings)
         report.questions += 1
-        if best == article:
+        if picked[order[0]] == article:
             report.right_article += 1
-            report.right_paragraph += int(np.argmax(rankings[best].scores)) == case.paragraph
+            report.right_paragraph += int(np.argmax(rankings[order[0]].scores)) == case.paragraph
+        report.shortlisted += article in picked
         if progress:
             progress(1)
     report.seconds = time.perf_counter() - started

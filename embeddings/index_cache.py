@@ -32,6 +32,7 @@ from embeddings.article import Article
 from embeddings.index import ArticleIndex, build_index
 from embeddings.lexical import FINGERPRINT, Bm25
 from embeddings.models.protocol import Embedder
+from embeddings.types import Vectors
 from embeddings.vocabulary import Vocabulary
 
 INDEX_VERSION = 5
@@ -206,8 +207,26 @@ def _move_into_place(built: Path, path: Path) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
-    meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+def load_overview(
+    article: Article, embedder: Embedder, cache_dir: Path | None
+) -> tuple[Vectors, list[str]]:
+    """An article's paragraph vectors and words (what a `Shelf` holds), read from its
+    cache entry without the rest of the index; built with the whole index when missing."""
+    if cache_dir is not None:
+        path = cache_dir / cache_key(article, embedder.model_id)
+        try:
+            meta = _meta_of(path, article, embedder.model_id)
+            shape = (len(article.paragraphs), int(meta["dim"]))
+            return _array(path / "paragraphs.npy", shape, np.float32), _words(path)
+        except (OSError, ValueError, KeyError):
+            pass  # missing or unusable: load_index says why and builds it
+    index = load_index(article, embedder, cache_dir).index
+    return index.paragraph_vectors, list(index.vocabulary.words)
+
+
+def _meta_of(path: Path, article: Article, model_id: str) -> dict[str, Any]:
+    """An entry's meta.json, checked against the article and model it should be of."""
+    meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     expected = {
         "version": INDEX_VERSION,
         "model_id": model_id,
@@ -217,15 +236,25 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
     for key, value in expected.items():
         if meta.get(key) != value:
             raise ValueError(f"{key} is {meta.get(key)!r}, expected {value!r}")
+    return meta
+
+
+def _words(path: Path) -> list[str]:
+    words = json.loads((path / "words.json").read_text(encoding="utf-8"))
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ValueError("words.json is not a list of words")
+    return words
+
+
+def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
+    meta = _meta_of(path, article, model_id)
     n, m, dim = len(article.paragraphs), int(meta["sentences"]), int(meta["dim"])
     paragraphs = _array(path / "paragraphs.npy", (n, dim), np.float32)
     sentences = _array(path / "sentences.npy", (m, dim), np.float32)
     spans = np.asarray(_array(path / "spans.npy", (m, 3), np.int64))
     if not _spans_fit(spans, article):
         raise ValueError("sentence spans do not fit the article")
-    words = json.loads((path / "words.json").read_text(encoding="utf-8"))
-    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-        raise ValueError("words.json is not a list of words")
+    words = _words(path)
     return ArticleIndex(
         article=article,
         paragraph_vectors=paragraphs,

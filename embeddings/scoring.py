@@ -84,6 +84,12 @@ PAIR_WEIGHT = 0.5
 phrase found as written ("the Washington Post") counts over its words found apart.
 0 ignores phrases (docs/experiments.md, "Word pairs")."""
 
+SHORTLIST = 8
+"""Articles ranked in full for a question asked of a larger library: those whose best
+paragraph and words promise most (see `shelf`). Each one more costs about a millisecond a
+question; fewer risks leaving out the article that answers (docs/experiments.md, "Large
+libraries")."""
+
 CANDIDATES = 200
 """Paragraphs whose sentences are scored, in articles longer than this: the best by the
 paragraph-level signals. Raising it costs time in long articles and rarely changes a top

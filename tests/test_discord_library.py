@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,12 +15,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.discord.client import ArticleBot
-from bot.library.store import UNREACHABLE, Library
+from bot.library.store import UNREACHABLE, Library, sqlite_url
 from bot.settings import Settings
 from embeddings.article import Article
+from embeddings.models.protocol import Embedder
+from tests import stats
 from tests.databases import KINDS, new_database, postgres_server
 from tests.discord_harness import start_bot
-from tests.fake_discord import CHANNEL_ID, GUILD_ID, MANAGE_SERVER, FakeDiscord
+from tests.fake_discord import CHANNEL_ID, GUILD_ID, MANAGE_SERVER, FakeDiscord, Interaction
 from tests.tcp_proxy import TcpProxy
 
 DATA = Path(__file__).parent / "data"
@@ -281,3 +286,44 @@ async def test_while_the_database_is_away_questions_are_answered_and_adds_fail_c
             task.cancel()
             library.close()
             proxy.down()
+
+
+def forty_paragraph_page(article: Article) -> bytes:
+    """A news page of 40 paragraphs, made of the article's own, each numbered."""
+    paragraphs = [f"{article.paragraphs[i % len(article.paragraphs)]} ({i})" for i in range(40)]
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (
+        "<html><head><title>Forty paragraphs</title>"
+        '<meta property="og:title" content="Forty paragraphs"></head>'
+        f"<body><article><h1>Forty paragraphs</h1>{body}</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.model
+async def test_questions_are_acknowledged_while_an_article_is_added(
+    fake: FakeDiscord, settings: Settings, article: Article, real_embedder: Embedder, tmp_path: Path
+) -> None:
+    """With the real model: a 40-paragraph article is added while questions keep coming."""
+    library = Library.open(sqlite_url(tmp_path / "library.db"))
+    bot, task = await start_bot(settings, article, real_embedder, library=library)
+    try:
+        fake.pages["forty"] = forty_paragraph_page(article)
+        started = time.monotonic()
+        added = await fake.subcommand("library", "add", {"url": fake.page_url("forty")})
+        asked: list[Interaction] = []
+        while not added.edits:
+            user = 900 + len(asked)
+            asked.append(await fake.slash("ask", {"question": "Who is Ned Price?"}, user_id=user))
+            await asyncio.sleep(0.05)
+        seconds = time.monotonic() - started
+        assert content_of(added).startswith("Added to the library: **Forty paragraphs")
+        await fake.wait_for(lambda: all(i.edits for i in asked), timeout=30)
+        slowest = max(i.callback_times[0] for i in asked)
+        stats.figures["a 40-paragraph article added (real model) in"] = (
+            f"{seconds:.2f} s; slowest acknowledgement "
+            f"of {len(asked)} questions meanwhile {slowest * 1000:.0f} ms"
+        )
+    finally:
+        await bot.close()
+        task.cancel()
+        library.close()

@@ -120,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--library", action="store_true", help="SQuAD: ask each question of all its articles"
     )
     evaluate.add_argument("--every", type=int, default=1, metavar="N", help="every Nth question")
+    evaluate.add_argument(
+        "--shortlist",
+        type=int,
+        metavar="N",
+        help="--library: articles ranked in full per question (0: all; default: the bot's)",
+    )
     evaluate.add_argument("--limit", type=int, metavar="N", help="only the first N SQuAD articles")
     evaluate.add_argument(
         "--lowercase", action="store_true", help="ask every question in lower case, as many type"
@@ -136,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", parents=[common], help="measure speed, memory and scale")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    bench.add_argument(
+        "--library", type=int, metavar="N", help="only a server library of N synthetic articles"
+    )
     bench.set_defaults(handler=cmd_bench)
 
     pages = sub.add_parser("pages", parents=[common], help="measure reading saved web pages")
@@ -344,7 +353,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.tools.evaluate import run_eval, run_library_eval
 
     if args.library:
-        return run_library_eval(args.file, settings, args.limit, max(1, args.every))
+        from embeddings.scoring import SHORTLIST
+
+        shortlist = SHORTLIST if args.shortlist is None else max(0, args.shortlist)
+        return run_library_eval(args.file, settings, args.limit, max(1, args.every), shortlist)
     return run_eval(
         args.file, settings, compare=args.compare, limit=args.limit, lowercase=args.lowercase
     )
@@ -370,7 +382,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     _quiet_model_loading()
     from bot.tools.bench import run_bench
 
-    return run_bench(settings, as_json=args.json, quick=args.quick)
+    return run_bench(settings, as_json=args.json, quick=args.quick, library=args.library)
 
 
 def cmd_results(args: argparse.Namespace, settings: Settings) -> int:

@@ -127,14 +127,16 @@ def _shares(report: Report, on_topic: int, off_topic: int, off_label: str) -> st
     )
 
 
-def run_library_eval(path: Path, settings: Settings, limit: int | None, every: int) -> int:
+def run_library_eval(
+    path: Path, settings: Settings, limit: int | None, every: int, shortlist: int
+) -> int:
     """Ask SQuAD's questions of all its articles as one library and print the figures."""
     if not path.name.lower().endswith((".json", ".json.gz")):
         raise ArticleError(f"{path}: --library takes a SQuAD .json/.json.gz file")
     runs, title = _squad_runs(path, settings, limit)
     total = sum(sum(c.paragraph is not None for c in cases) for _, cases in runs) // every
     with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
-        report = evaluate_library(runs, every, progress=bar.update)
+        report = evaluate_library(runs, every, progress=bar.update, shortlist=shortlist)
     paragraphs = sum(len(r.index.article.paragraphs) for r, _ in runs)
     n = max(1, report.questions)
     print(
@@ -142,6 +144,7 @@ def run_library_eval(path: Path, settings: Settings, limit: int | None, every: i
         f"{f', every {every}th question' if every > 1 else ''}\n\n"
         f"right article first:   {report.right_article / n:.3f}\n"
         f"right paragraph first: {report.right_paragraph / n:.3f} ({report.questions} questions)\n"
+        f"right article ranked:  {report.shortlisted / n:.3f} (shortlist {shortlist or 'off'})\n"
         f"seconds a question:    {report.seconds / n * 1000:.1f} ms"
     )
     return 0

@@ -1,0 +1,90 @@
+"""Large libraries: the shelf that shortlists articles, and answering through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.library.answering import Answerer
+from bot.library.scope import Scope
+from embeddings import scoring
+from embeddings.article import Article
+from embeddings.collection import Collection
+from embeddings.index import build_index
+from embeddings.index_cache import load_index, load_overview
+from embeddings.retriever import Retriever
+from embeddings.shelf import Shelf
+from tests.fakes import FakeEmbedder
+
+SEALS = Article(
+    "Seals return",
+    (
+        "Harbour seals have returned to the Thames in numbers not seen for decades.",
+        "Volunteers counted 797 seals between Teddington and the estuary.",
+    ),
+)
+BREAD = Article(
+    "A bakery opens",
+    (
+        "A new bakery opened on the high street on Monday, selling sourdough bread.",
+        "The baker said the ovens run from four in the morning.",
+    ),
+)
+TOWNS = ["Alder", "Birch", "Cedar", "Dunmore", "Elmstead", "Fernley", "Glenrock", "Hollow"]
+OTHERS = [
+    Article(
+        f"{town} council {n}",
+        (
+            f"The {town} council met on day {n} to discuss road repairs and parking fees.",
+            f"Councillor {town} {n} said the budget for street lights would rise.",
+        ),
+    )
+    for n in range(3)
+    for town in TOWNS
+]
+LIBRARY = (*OTHERS[:11], SEALS, *OTHERS[11:], BREAD)
+QUESTIONS = [
+    "How many seals did volunteers count?",
+    "When do the bakery ovens run?",
+    "What did the Birch council discuss?",
+    "Kangaroo football cup winners in Sydney?",
+]
+
+
+def test_the_shelf_puts_the_article_that_answers_first() -> None:
+    embedder = FakeEmbedder()
+    shelf = Shelf.of([build_index(a, embedder) for a in LIBRARY])
+    for question, article in ((QUESTIONS[0], SEALS), (QUESTIONS[1], BREAD)):
+        _, picked = shelf.shortlist(embedder, question, 3)
+        assert LIBRARY[picked[0]] == article
+
+
+def test_a_large_library_answers_as_ranking_every_article_would(tmp_path: Path) -> None:
+    assert len(LIBRARY) > scoring.SHORTLIST
+    embedder = FakeEmbedder()
+    default = Retriever(
+        build_index(Article("Default", ("A default article.",)), embedder), embedder
+    )
+    answerer = Answerer(default, tmp_path)
+    every = Collection([Retriever(build_index(a, embedder), embedder) for a in LIBRARY])
+    scope = Scope(LIBRARY, tuple(range(len(LIBRARY))))
+    for question in QUESTIONS:
+        ours, full = answerer.answer(question, scope, 3), every.answer(question)
+        assert ours.answered == full.answered
+        assert [(p.article, p.paragraph) for p in ours.passages] == [
+            (p.article, p.paragraph) for p in full.passages
+        ]
+    # Only shortlisted articles had their whole index loaded.
+    assert len(answerer._retrievers) < len(LIBRARY)
+
+
+def test_an_overview_is_the_index_vectors_and_words(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    built = load_overview(SEALS, embedder, tmp_path)  # no entry yet: the index is built
+    index = load_index(SEALS, embedder, tmp_path).index
+    read = load_overview(SEALS, embedder, tmp_path)
+    assert embedder.document_calls == 1
+    for vectors, words in (built, read):
+        np.testing.assert_array_equal(vectors, index.paragraph_vectors)
+        assert words == list(index.vocabulary.words)
