@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -32,6 +33,7 @@ from embeddings.article import Article
 from embeddings.index import ArticleIndex, build_index
 from embeddings.lexical import FINGERPRINT, Bm25
 from embeddings.models.protocol import Embedder
+from embeddings.shelf import Shelf, stems
 from embeddings.types import Vectors
 from embeddings.vocabulary import Vocabulary
 
@@ -222,6 +224,44 @@ def load_overview(
             pass  # missing or unusable: load_index says why and builds it
     index = load_index(article, embedder, cache_dir).index
     return index.paragraph_vectors, list(index.vocabulary.words)
+
+
+def load_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None) -> Shelf:
+    """The shelf of a library's articles (see `shelf`), kept in the cache like an index:
+    keyed by the model and every article's content, in order."""
+    if cache_dir is None:
+        return _build_shelf(articles, embedder, None)
+    parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), embedder.model_id]
+    payload = "\0".join(parts + [a.content_hash for a in articles])
+    path = cache_dir / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    if path.exists():
+        try:
+            shelf = Shelf.load(path)
+            if shelf.size != len(articles):
+                raise ValueError(f"{shelf.size} articles, expected {len(articles)}")
+        except Exception as exc:
+            log.warning("library cache %s is unusable (%s); rebuilding it", path, exc)
+        else:
+            with contextlib.suppress(OSError):
+                os.utime(path)
+            return shelf
+    shelf = _build_shelf(articles, embedder, cache_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            shelf.save(tmp)
+            _move_into_place(tmp, path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
+    return shelf
+
+
+def _build_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None) -> Shelf:
+    overviews = [load_overview(a, embedder, cache_dir) for a in articles]
+    return Shelf.build([v for v, _ in overviews], [stems(words) for _, words in overviews])
 
 
 def _meta_of(path: Path, article: Article, model_id: str) -> dict[str, Any]:

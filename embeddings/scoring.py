@@ -90,6 +90,11 @@ paragraph and words promise most (see `shelf`). Each one more costs about a mill
 question; fewer risks leaving out the article that answers (docs/experiments.md, "Large
 libraries")."""
 
+SHORTLIST_MARGIN = 0.2
+"""How far below the most promising article (in `relevance` units: cosine plus coverage
+credit) another may be and still be ranked in full. Lower ranks fewer articles, faster;
+higher ranks more where none stands out (docs/experiments.md, "Large libraries")."""
+
 CANDIDATES = 200
 """Paragraphs whose sentences are scored, in articles longer than this: the best by the
 paragraph-level signals. Raising it costs time in long articles and rarely changes a top

@@ -5,12 +5,15 @@ to do for each of a thousand articles per question. The shelf keeps every articl
 paragraph vectors in one matrix and, for each word stem, the articles that use it. An
 article's promise for a question is its best paragraph cosine plus `scoring.credit` for
 the share of the question's words it uses: the same two parts as `Ranking.relevance`,
-taken from whole paragraphs. Only the most promising `SHORTLIST` are ranked in full.
+taken from whole paragraphs. Only the most promising `scoring.SHORTLIST` are ranked in
+full. `index_cache.load_shelf` keeps a library's shelf on disk.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -22,52 +25,99 @@ from embeddings.models.protocol import Embedder
 from embeddings.retriever import top_k
 from embeddings.types import Vectors
 
+Ids = npt.NDArray[np.int64]
+
 
 class Shelf:
-    """The paragraph vectors and word stems of a library's articles, to shortlist them."""
+    """The paragraph vectors and word stems of a library's articles, to shortlist them.
 
-    def __init__(self, vectors: Sequence[Vectors], stems: Sequence[Iterable[str]]) -> None:
+    `vectors` stacks every article's paragraph vectors, each article's first row at
+    `starts`; the articles using `tokens[i]` are `holders[offsets[i]:offsets[i + 1]]`.
+    """
+
+    def __init__(
+        self, vectors: Vectors, starts: Ids, tokens: Sequence[str], offsets: Ids, holders: Ids
+    ) -> None:
+        if len(offsets) != len(tokens) + 1 or (len(starts) and starts[-1] >= len(vectors)):
+            raise ValueError("the shelf's parts do not fit together")
+        self.vectors, self.starts = vectors, starts
+        self.tokens, self.offsets, self.holders = list(tokens), offsets, holders
+        self._rows = {token: i for i, token in enumerate(self.tokens)}
+        self.size = len(starts)
+
+    @classmethod
+    def build(cls, vectors: Sequence[Vectors], stems: Sequence[Iterable[str]]) -> Shelf:
+        """The shelf of articles given by their paragraph vectors and word stems."""
         if len(vectors) != len(stems) or not vectors:
             raise ValueError("one vector matrix and one word list per article are needed")
         sizes = np.array([len(v) for v in vectors], dtype=np.int64)
-        self._starts = np.cumsum(sizes) - sizes
-        self._vectors = np.ascontiguousarray(np.concatenate(vectors), dtype=np.float32)
         postings: dict[str, list[int]] = {}
         for article, words in enumerate(stems):
             for word in set(words):
                 postings.setdefault(word, []).append(article)
-        self._postings = {w: np.array(a, dtype=np.int64) for w, a in postings.items()}
-        self.size = len(vectors)
+        tokens = sorted(postings)
+        lengths = np.array([len(postings[t]) for t in tokens], dtype=np.int64)
+        return cls(
+            np.ascontiguousarray(np.concatenate(vectors), dtype=np.float32),
+            np.cumsum(sizes) - sizes,
+            tokens,
+            np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            np.array([a for t in tokens for a in postings[t]], dtype=np.int64),
+        )
 
     @classmethod
     def of(cls, indexes: Sequence[ArticleIndex]) -> Shelf:
         """The shelf of loaded indexes."""
-        return cls(
+        return cls.build(
             [index.paragraph_vectors for index in indexes],
             [stems(index.vocabulary.words) for index in indexes],
         )
 
+    def save(self, directory: Path) -> None:
+        np.save(directory / "vectors.npy", self.vectors)
+        np.save(directory / "starts.npy", self.starts)
+        np.save(directory / "offsets.npy", self.offsets)
+        np.save(directory / "holders.npy", self.holders)
+        (directory / "tokens.json").write_text(json.dumps(self.tokens), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> Shelf:
+        """A shelf written by `save`, its vectors memory-mapped."""
+
+        def array(name: str) -> npt.NDArray[np.generic]:
+            return np.asarray(np.load(directory / name, mmap_mode="r", allow_pickle=False))
+
+        return cls(
+            array("vectors.npy"),  # type: ignore[arg-type]
+            np.load(directory / "starts.npy", allow_pickle=False),
+            json.loads((directory / "tokens.json").read_text(encoding="utf-8")),
+            np.load(directory / "offsets.npy", allow_pickle=False),
+            np.load(directory / "holders.npy", allow_pickle=False),
+        )
+
     def promise(self, query_vector: Vectors, question: str) -> npt.NDArray[np.float32]:
         """Each article's promise for a cleaned question and its vector (see above)."""
-        best = np.maximum.reduceat(self._vectors @ query_vector, self._starts)
+        best = np.maximum.reduceat(self.vectors @ query_vector, self.starts)
         tokens = [stem(w) for w in content_words(question)]
         found = np.zeros(self.size, dtype=np.float32)
         for token in tokens:
-            found[self._postings.get(token, _NONE)] += 1
+            row = self._rows.get(token)
+            if row is not None:
+                found[self.holders[self.offsets[row] : self.offsets[row + 1]]] += 1
         share = found / max(1, len(tokens))
         return np.asarray(best + scoring.COVERAGE_WEIGHT * share, dtype=np.float32)
 
     def shortlist(self, embedder: Embedder, question: str, size: int) -> tuple[Vectors, list[int]]:
-        """The vector of a cleaned question, and the `size` most promising articles for it
-        (their positions, best first)."""
+        """The vector of a cleaned question, and its most promising articles (their
+        positions, best first): at most `size`, and none less promising than the best by
+        more than `scoring.SHORTLIST_MARGIN`."""
         query_vector = embedder.encode_queries([question])[0]
-        chosen = top_k(self.promise(query_vector, question), size)
-        return query_vector, [int(i) for i in chosen]
+        promise = self.promise(query_vector, question)
+        chosen = top_k(promise, size)
+        close = promise[chosen] >= promise[chosen[0]] - scoring.SHORTLIST_MARGIN
+        return query_vector, [int(i) for i in chosen[close]]
 
 
 def stems(words: Iterable[str]) -> set[str]:
     """The stems of an article's words, as BM25 matches them."""
     return {stem(w) for w in words}
-
-
-_NONE = np.empty(0, dtype=np.int64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.library.answering import Answerer
 from bot.library.scope import Scope
@@ -12,7 +13,7 @@ from embeddings import scoring
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
-from embeddings.index_cache import load_index, load_overview
+from embeddings.index_cache import load_index, load_overview, load_shelf
 from embeddings.retriever import Retriever
 from embeddings.shelf import Shelf
 from tests.fakes import FakeEmbedder
@@ -88,3 +89,23 @@ def test_an_overview_is_the_index_vectors_and_words(tmp_path: Path) -> None:
     for vectors, words in (built, read):
         np.testing.assert_array_equal(vectors, index.paragraph_vectors)
         assert words == list(index.vocabulary.words)
+
+
+def test_a_library_shelf_is_kept_in_the_cache_and_rebuilt_when_unusable(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    embedder = FakeEmbedder()
+    built = load_shelf(LIBRARY, embedder, tmp_path)
+    calls = embedder.document_calls
+    read = load_shelf(LIBRARY, embedder, tmp_path)
+    assert embedder.document_calls == calls  # nothing encoded, nothing rebuilt
+    question = QUESTIONS[0]
+    vector = embedder.encode_queries([question])[0]
+    np.testing.assert_array_equal(built.promise(vector, question), read.promise(vector, question))
+    assert load_shelf(LIBRARY[:-1], embedder, tmp_path).size == len(LIBRARY) - 1  # its own
+    for entry in tmp_path.iterdir():
+        if (entry / "tokens.json").exists():
+            (entry / "tokens.json").write_text("{not json", encoding="utf-8")
+    again = load_shelf(LIBRARY, embedder, tmp_path)
+    assert "library cache" in caplog.text and "rebuilding" in caplog.text
+    np.testing.assert_array_equal(again.promise(vector, question), built.promise(vector, question))

@@ -380,9 +380,13 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     """Measure latency, memory and scale side by side with plain baselines."""
     _quiet_model_loading()
+    if args.library is not None:
+        from bot.tools.bench_library import run_library_bench
+
+        return run_library_bench(settings, max(1, args.library), as_json=args.json)
     from bot.tools.bench import run_bench
 
-    return run_bench(settings, as_json=args.json, quick=args.quick, library=args.library)
+    return run_bench(settings, as_json=args.json, quick=args.quick)
 
 
 def cmd_results(args: argparse.Namespace, settings: Settings) -> int:

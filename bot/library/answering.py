@@ -14,15 +14,16 @@ from embeddings import scoring
 from embeddings.answer import Answer
 from embeddings.article import Article
 from embeddings.collection import Collection
-from embeddings.index_cache import load_index, load_overview
+from embeddings.index_cache import load_index, load_shelf
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
-from embeddings.shelf import Shelf, stems
+from embeddings.shelf import Shelf
 
 log = logging.getLogger(__name__)
 
-RETRIEVERS = 256
-"""Articles whose retrievers are kept loaded, the most recently asked."""
+RETRIEVERS = 128
+"""Articles whose retrievers are kept loaded, the most recently asked. Each takes about
+2 MB once asked; one not kept is loaded again from the cache (some 15 ms)."""
 
 SHELVES = 4
 """Large scopes whose shelves are kept (one of a thousand 40-paragraph articles takes
@@ -99,15 +100,13 @@ class Answerer:
         return chosen.answer(question, top_k, vector)
 
     def shelf(self, articles: tuple[Article, ...]) -> Shelf:
-        """The shelf of a scope's articles, built once for each scope read (a scope read
-        again after a change to its library is a new tuple: its shelf is built anew)."""
+        """The shelf of a scope's articles, read once for each scope read (a scope read
+        again after a change to its library is a new tuple: its shelf is read anew)."""
         kept = self._shelves.get(id(articles))
         if kept is not None and kept[0] is articles:
             self._shelves.move_to_end(id(articles))
             return kept[1]
-        embedder = self.default.embedder
-        overviews = [load_overview(a, embedder, self._cache_dir) for a in articles]
-        shelf = Shelf([v for v, _ in overviews], [stems(words) for _, words in overviews])
+        shelf = load_shelf(articles, self.default.embedder, self._cache_dir)
         self._shelves[id(articles)] = (articles, shelf)
         if len(self._shelves) > SHELVES:
             self._shelves.popitem(last=False)

@@ -48,24 +48,13 @@ Figures = dict[str, Any]
 T = TypeVar("T")
 
 
-def run_bench(
-    settings: Settings, as_json: bool = False, quick: bool = False, library: int | None = None
-) -> int:
-    """Measure everything and print a table (or JSON); with `library`, only a library of
-    that many articles."""
-    from bot.tools.bench_library import format_library, library_scale
-
+def run_bench(settings: Settings, as_json: bool = False, quick: bool = False) -> int:
+    """Measure everything and print a table (or JSON)."""
     figures: Figures = {"machine": machine()}
 
     def say(text: str) -> None:
         if not as_json:
             print(text, file=sys.stderr)
-
-    if library is not None:
-        say(f"measuring a library of {library} articles ...")
-        figures["library"] = library_scale(settings, library)
-        print(json.dumps(figures, indent=2) if as_json else format_library(figures["library"]))
-        return 0
 
     say("measuring start-up ...")
     figures["startup"] = startup(settings, runs=1 if quick else 3)
@@ -85,12 +74,10 @@ def run_bench(
     figures["scale"] = [
         scale(n, dim=ready.retriever.index.paragraph_vectors.shape[1]) for n in sizes
     ]
-    say("measuring a large library ...")
-    figures["library"] = library_scale(settings, 100 if quick else 1_000)
     if as_json:
         print(json.dumps(figures, indent=2))
     else:
-        print(format_table(figures) + "\n\n" + format_library(figures["library"]))
+        print(format_table(figures))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from bot.library.scope import Scope
 from bot.library.store import Library, sqlite_url
 from bot.settings import Settings
 from bot.startup import prepare
-from bot.tools.bench import Figures, _percentiles, _time_each, synthetic_article
+from bot.tools.bench import Figures, _percentiles, _time_each, machine, synthetic_article
 from embeddings.index_cache import load_index
 from embeddings.lexical import Bm25, tokenize
 from embeddings.models.protocol import Embedder
@@ -63,6 +64,9 @@ def library_scale(settings: Settings, articles: int, paragraphs: int = 40) -> Fi
     embedder = BenchEmbedder(ready.retriever.embedder)
     with tempfile.TemporaryDirectory(prefix="article-bot-library-") as directory:
         cache, database = Path(directory) / "cache", sqlite_url(Path(directory) / "library.db")
+        cache.mkdir()
+        if (settings.cache_dir / "models").is_dir():  # the model's export, made by prepare
+            (cache / "models").symlink_to((settings.cache_dir / "models").resolve())
         library = Library.open(database, max_articles=articles)
         shelf = []
         started = time.perf_counter()
@@ -97,6 +101,7 @@ def library_scale(settings: Settings, articles: int, paragraphs: int = 40) -> Fi
         env = dict(os.environ, CACHE_DIR=str(cache), DATABASE_URL=database, HF_HUB_OFFLINE="1")
         fresh = _fresh_process(env, questions[:21])
     return {
+        "machine": machine(),
         "articles": articles,
         "paragraphs": articles * paragraphs,
         "build_s": round(build_s, 1),
@@ -138,18 +143,27 @@ def child() -> None:
         return BenchEmbedder(load_embedder(name, cache_dir))
 
     bot.startup.load_embedder = bench_model  # type: ignore[attr-defined,assignment]
-    from bot.cli import main
+    sys.argv[0] = "bot"
+    try:
+        runpy.run_module("bot", run_name="__main__")
+    finally:
+        status = Path("/proc/self/status").read_text()
+        print(status.split("VmHWM:")[1].split()[0], file=sys.stderr)
 
-    code = main(sys.argv[1:])
-    status = Path("/proc/self/status").read_text()
-    print(status.split("VmHWM:")[1].split()[0], file=sys.stderr)
-    sys.exit(code)
+
+def run_library_bench(settings: Settings, articles: int, as_json: bool = False) -> int:
+    """`python -m bot bench --library N`: measure and print the library figures."""
+    print(f"measuring a library of {articles} articles ...", file=sys.stderr)
+    figures = library_scale(settings, articles)
+    print(json.dumps(figures, indent=2) if as_json else format_library(figures))
+    return 0
 
 
 def format_library(f: Figures) -> str:
     """The library figures as lines of the bench report."""
     return "\n".join(
         [
+            f"Machine: {f['machine']}",
             f"Library: {f['articles']:,} synthetic articles ({f['paragraphs']:,} paragraphs) "
             f"in one server",
             f"  a question across it: p50 {f['question_ms']['p50']:.1f} ms, "
@@ -161,7 +175,3 @@ def format_library(f: Figures) -> str:
             f"  (the library was built, indexed and stored in {f['build_s']} s)",
         ]
     )
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(library_scale(Settings(), int(sys.argv[1]))))
