@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +12,7 @@ from embeddings.article import Article
 from embeddings.index import split_sentences
 from embeddings.index_cache import cache_key, load_index
 from tests.fakes import FakeEmbedder
+from tests.together import run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -244,17 +242,5 @@ def test_processes_sharing_a_cache_build_an_index_once(article: Article, tmp_pat
         "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
         "print(load_index(article, Slow(), Path(sys.argv[1])).source)\n"
     )
-    at = str(time.time() + 3)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(tmp_path), at],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    outcomes = [p.communicate(timeout=120) for p in processes]
-    assert all(p.returncode == 0 for p in processes), [err for _, err in outcomes]
-    assert sorted(out.strip() for out, _ in outcomes) == ["built", "cache", "cache", "cache"]
+    outputs = run_together(code, [str(tmp_path)], 4)
+    assert outputs == ["built", "cache", "cache", "cache"]

@@ -29,6 +29,7 @@ from embeddings.retriever import Retriever
 from tests.databases import KINDS, new_database, postgres_server
 from tests.fakes import FakeEmbedder
 from tests.tcp_proxy import TcpProxy
+from tests.together import run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -126,20 +127,8 @@ def test_simultaneous_adds_from_many_processes_keep_one_article(database_url: st
         "url='https://news.example.org/seals'), 1).added\n"
         "print(added)\n"
     )
-    at = str(time.time() + 3)  # all of them start together, once imported
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, database_url, at],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(20)
-    ]
-    outcomes = [p.communicate(timeout=120) for p in processes]
-    assert all(p.returncode == 0 for p in processes), [err for _, err in outcomes if err]
-    assert sorted(out.strip() for out, _ in outcomes) == ["False"] * 19 + ["True"]
+    outputs = run_together(code, [database_url], 20)
+    assert outputs == ["False"] * 19 + ["True"]
     library = Library.open(database_url)
     assert len(library.articles(1)) == 1
     library.close()
