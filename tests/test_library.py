@@ -262,7 +262,7 @@ def test_a_change_made_elsewhere_is_noticed(database_url: str) -> None:
     watcher = ChangeWatcher(here, changes.append, interval=0.1)
     watcher.start()
     try:
-        time.sleep(0.5)  # the watcher has read the version it starts from
+        assert watcher.ready.wait(10)  # it has read the version, and listens
         assert changes == [None]  # scopes read before it started are read again
         changes.clear()
         elsewhere.add(SEALS, 7)

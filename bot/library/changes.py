@@ -39,6 +39,7 @@ class ChangeWatcher:
         self.on_change = on_change
         self.interval = interval
         self._stop = threading.Event()
+        self.ready = threading.Event()  # set once the watcher hears every change
         self._seen: int | None = None
         self._listening: Connection | None = None
         self._thread = threading.Thread(target=self._run, name="library-changes", daemon=True)
@@ -81,6 +82,8 @@ class ChangeWatcher:
         if version != self._seen:
             self.on_change(None)
         self._seen = version
+        if not self.library.is_postgresql:
+            self.ready.set()
 
     def _wait_for_notifications(self) -> None:
         """Up to `interval` seconds: on PostgreSQL, handle the notifications that come."""
@@ -93,6 +96,7 @@ class ChangeWatcher:
             )
             connection.execute(text(f"LISTEN {CHANNEL}"))
             self._listening = connection
+            self.ready.set()
         driver = self._listening.connection.driver_connection
         for notification in driver.notifies(timeout=self.interval):  # type: ignore[union-attr]
             guild, _, version = notification.payload.partition(" ")
