@@ -19,11 +19,11 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,6 +54,7 @@ TEXT_LIBRARIES = ("PyStemmer", "sentencex", "bm25s")
 log = logging.getLogger(__name__)
 
 Source = Literal["cache", "built"]
+T = TypeVar("T")
 _ENTRY = re.compile(r"[0-9a-f]{32}")
 
 
@@ -112,17 +113,33 @@ def load_index(
 
 
 def _cached(path: Path, article: Article, model_id: str) -> IndexLoad | None:
-    """The entry at `path`, or None when it is missing or unusable (said in the log)."""
+    """The index entry at `path`, or None when it is missing or unusable."""
+    return _read_entry(path, "index", lambda p: IndexLoad(_read(p, article, model_id), "cache", p))
+
+
+def _read_entry(path: Path, kind: str, read: Callable[[Path], T]) -> T | None:
+    """`read(path)`, or None when the entry is missing or unusable (said in the log)."""
     if not path.exists():
         return None
     try:
-        loaded = IndexLoad(_read(path, article, model_id), "cache", path)
+        loaded = read(path)
     except Exception as exc:
-        log.warning("index cache %s is unusable (%s); rebuilding it", path, exc)
+        log.warning("%s cache %s is unusable (%s); rebuilding it", kind, path, exc)
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # most recently used: kept longest
     return loaded
+
+
+def _write_entry(path: Path, save: Callable[[Path], None]) -> None:
+    """Write an entry with `save` into a directory of its own, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        save(tmp)
+        _move_into_place(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _build_lock(path: Path) -> FileLock:
@@ -171,9 +188,7 @@ def _meta(index: ArticleIndex, model_id: str) -> dict[str, object]:
 
 
 def _write(path: Path, index: ArticleIndex, model_id: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    def save(tmp: Path) -> None:
         np.save(tmp / "paragraphs.npy", index.paragraph_vectors)
         np.save(tmp / "sentences.npy", index.sentence_vectors)
         np.save(tmp / "spans.npy", index.sentence_spans)
@@ -182,9 +197,8 @@ def _write(path: Path, index: ArticleIndex, model_id: str) -> None:
         np.save(tmp / "word-vectors.npy", index.vocabulary.vectors)
         (tmp / "words.json").write_text(json.dumps(index.vocabulary.words), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps(_meta(index, model_id)), encoding="utf-8")
-        _move_into_place(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    _write_entry(path, save)
 
 
 def _move_into_place(built: Path, path: Path) -> None:
@@ -234,26 +248,18 @@ def load_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path 
     parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), embedder.model_id]
     payload = "\0".join(parts + [a.content_hash for a in articles])
     path = cache_dir / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-    if path.exists():
-        try:
-            shelf = Shelf.load(path)
-            if shelf.size != len(articles):
-                raise ValueError(f"{shelf.size} articles, expected {len(articles)}")
-        except Exception as exc:
-            log.warning("library cache %s is unusable (%s); rebuilding it", path, exc)
-        else:
-            with contextlib.suppress(OSError):
-                os.utime(path)
-            return shelf
+
+    def read(entry: Path) -> Shelf:
+        shelf = Shelf.load(entry)
+        if shelf.size != len(articles):
+            raise ValueError(f"{shelf.size} articles, expected {len(articles)}")
+        return shelf
+
+    if (kept := _read_entry(path, "library", read)) is not None:
+        return kept
     shelf = _build_shelf(articles, embedder, cache_dir)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            shelf.save(tmp)
-            _move_into_place(tmp, path)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _write_entry(path, shelf.save)
     except OSError as exc:
         log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
     return shelf
