@@ -122,6 +122,7 @@ class ArticleBot(discord.AutoShardedClient):
     def _watch_library(self) -> None:
         """Answer from changes other processes make to the library (see `changes`)."""
         if self.library is not None and self.scopes is not None and self._watcher is None:
+            self.library.listeners.append(self.scopes.changed)  # this process's own
             self._watcher = ChangeWatcher(self.library, self.scopes.changed)
             self._watcher.start()
 
@@ -203,19 +204,12 @@ class ArticleBot(discord.AutoShardedClient):
         added = self.library.add(article, guild_id, added_by)
         if added.added:  # answerable at once: the first question loads it from the cache
             load_index(article, self.retriever.embedder, settings.cache_dir)
-            self._changed(guild_id)
         return added
-
-    def _changed(self, guild_id: int) -> None:
-        """This process changed a server's library: its next question reads it again."""
-        if self.scopes is not None:
-            self.scopes.changed(guild_id)
 
     async def remove_article(self, guild_id: int, article_id: int) -> StoredArticle:
         if self.library is None:
             raise LibraryError(f"no article {article_id} in this library")
         removed = await asyncio.to_thread(self.library.remove, guild_id, article_id)
-        self._changed(guild_id)
         if self.answerer is not None:  # in the answering thread, which uses the retrievers
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, self.answerer.drop, removed.article)
@@ -229,7 +223,6 @@ class ArticleBot(discord.AutoShardedClient):
             raise LibraryError(f"no article {article_id} in this library")
         library = self.library
         await asyncio.to_thread(library.pin, guild_id, channel_id, article_id)
-        self._changed(guild_id)
         if article_id is None:
             return ""
         stored = await asyncio.to_thread(library.get, guild_id, article_id)

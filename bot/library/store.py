@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,6 +89,9 @@ class Library:
         self.engine = engine
         self.max_articles = max_articles
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.listeners: list[Callable[[int], None]] = []
+        """Told the server of each change made through this object, once committed (other
+        processes' changes: `bot.library.changes`)."""
 
     @classmethod
     def open(cls, url: str, max_articles: int = 500) -> Library:
@@ -158,8 +161,7 @@ class Library:
             session.add(row)
             try:
                 session.flush()
-                _changed(session, guild_id)
-                session.commit()
+                self._commit_change(session, guild_id)
             except IntegrityError:  # another process added the same article meanwhile
                 session.rollback()
                 existing = _same(session, guild_id, article)
@@ -208,8 +210,7 @@ class Library:
             stored = _stored(row)
             session.execute(delete(PinRow).where(PinRow.article_id == article_id))
             session.delete(row)
-            _changed(session, guild_id)
-            session.commit()
+            self._commit_change(session, guild_id)
             return stored
 
     def pin(self, guild_id: int, channel_id: int, article_id: int | None) -> None:
@@ -223,8 +224,23 @@ class Library:
                 if row is None or row.guild_id != guild_id:
                     raise LibraryError(f"no article {article_id} in this library")
                 session.add(PinRow(guild_id=guild_id, channel_id=channel_id, article_id=article_id))
-            _changed(session, guild_id)
-            session.commit()
+            self._commit_change(session, guild_id)
+
+    def _commit_change(self, session: Session, guild_id: int) -> None:
+        """Commit a change to a server's library, raising the version in its transaction
+        (on PostgreSQL, telling the other processes when it commits), then tell
+        `listeners`."""
+        version = session.execute(
+            update(StateRow)
+            .where(StateRow.id == 1)
+            .values(version=StateRow.version + 1)
+            .returning(StateRow.version)
+        ).scalar_one()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_notify(CHANNEL, f"{guild_id} {version}")))
+        session.commit()
+        for listener in self.listeners:
+            listener(guild_id)
 
     def pinned(self, guild_id: int, channel_id: int) -> int | None:
         """The article a channel is pinned to, or None."""
@@ -277,19 +293,6 @@ def _engine(url: str) -> Engine:
         cursor.close()
 
     return engine
-
-
-def _changed(session: Session, guild_id: int) -> None:
-    """Raise the library version in the transaction of a change; on PostgreSQL, tell the
-    other processes (the notification is sent when the transaction commits)."""
-    version = session.execute(
-        update(StateRow)
-        .where(StateRow.id == 1)
-        .values(version=StateRow.version + 1)
-        .returning(StateRow.version)
-    ).scalar_one()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_notify(CHANNEL, f"{guild_id} {version}")))
 
 
 def _same(session: Session, guild_id: int, article: Article) -> ArticleRow | None:
