@@ -60,6 +60,7 @@ class ChangeWatcher:
                 if away:
                     log.info("library database reachable again")
                     away = False
+                continue
             except (LibraryError, SQLAlchemyError, psycopg.Error) as exc:
                 if not away:
                     log.warning(
@@ -67,12 +68,10 @@ class ChangeWatcher:
                         type(exc).__name__,
                     )
                     away = True
-                self._forget_listener()
-                self._stop.wait(self.interval)
             except Exception:
                 log.exception("watching the library for changes failed; trying again")
-                self._forget_listener()
-                self._stop.wait(self.interval)
+            self._forget_listener()
+            self._stop.wait(self.interval)
         self._forget_listener()
 
     def _check_version(self) -> None:
