@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
@@ -17,6 +18,7 @@ import pytest
 
 from embeddings.errors import ArticleError
 from embeddings.sources import load_article
+from embeddings.sources.fetch import FetchPolicy
 from embeddings.sources.web import MAX_AGE_SECONDS, fetch_article
 from tests.conftest import SHARED
 
@@ -33,6 +35,7 @@ PARAGRAPHS = (
     '"It is a remarkable turnaround for a river once declared biologically dead," said '
     "Dr. Amy Lee, who led the survey.",
 )
+LOCAL = FetchPolicy(allow_private=True)  # the server is on 127.0.0.1
 NAV_ONLY = b"""<html><head><title>Index</title></head><body><nav><a href="/a">A</a>
 <a href="/b">B</a></nav><footer>(c) 2024</footer></body></html>"""
 
@@ -79,7 +82,7 @@ def server() -> Iterator[str]:
 def test_web_page_gives_title_date_canonical_link_and_exact_paragraphs(
     server: str, tmp_path: Path
 ) -> None:
-    article = fetch_article(f"{server}/news", tmp_path)
+    article = fetch_article(f"{server}/news", tmp_path, policy=LOCAL)
     assert article.title == "Harbour Seals Return to the Thames"
     assert article.published == date(2024, 3, 5)
     assert article.url == CANONICAL
@@ -88,11 +91,11 @@ def test_web_page_gives_title_date_canonical_link_and_exact_paragraphs(
 
 def test_fetched_article_is_cached_and_refreshed_on_request(server: str, tmp_path: Path) -> None:
     url = f"{server}/news?cache-test"
-    first = fetch_article(url, tmp_path)
+    first = fetch_article(url, tmp_path, policy=LOCAL)
     hits = _Handler.hits["/news?cache-test"]
-    assert fetch_article(url, tmp_path) == first
+    assert fetch_article(url, tmp_path, policy=LOCAL) == first
     assert _Handler.hits["/news?cache-test"] == hits
-    assert fetch_article(url, tmp_path, refresh=True) == first
+    assert fetch_article(url, tmp_path, refresh=True, policy=LOCAL) == first
     assert _Handler.hits["/news?cache-test"] == hits + 1
 
 
@@ -109,26 +112,26 @@ def test_fetch_errors_are_one_clear_line(
     server: str, tmp_path: Path, path: str, message: str
 ) -> None:
     with pytest.raises(ArticleError) as caught:
-        fetch_article(f"{server}{path}", tmp_path, max_bytes=1024 * 1024)
+        fetch_article(f"{server}{path}", tmp_path, policy=replace(LOCAL, max_bytes=2**20))
     assert message in str(caught.value)
     assert str(caught.value).startswith(f"{server}{path}:")
     assert "\n" not in str(caught.value)
 
 
 def test_slow_page_times_out(server: str, tmp_path: Path) -> None:
-    with pytest.raises(ArticleError, match=r"no answer within 0\.3 s"):
-        fetch_article(f"{server}/slow", tmp_path, timeout=0.3)
+    with pytest.raises(ArticleError, match=r"no complete answer within 0\.3 s"):
+        fetch_article(f"{server}/slow", tmp_path, policy=replace(LOCAL, timeout=0.3))
 
 
 def test_a_copy_older_than_a_day_is_fetched_again(server: str, tmp_path: Path) -> None:
     url = f"{server}/news?age-test"
-    fetch_article(url, tmp_path)
+    fetch_article(url, tmp_path, policy=LOCAL)
     hits = _Handler.hits["/news?age-test"]
     _age_cached_copies(tmp_path, MAX_AGE_SECONDS - 60)
-    fetch_article(url, tmp_path)
+    fetch_article(url, tmp_path, policy=LOCAL)
     assert _Handler.hits["/news?age-test"] == hits
     _age_cached_copies(tmp_path, MAX_AGE_SECONDS + 60)
-    fetch_article(url, tmp_path)
+    fetch_article(url, tmp_path, policy=LOCAL)
     assert _Handler.hits["/news?age-test"] == hits + 1
 
 
@@ -136,16 +139,16 @@ def test_an_old_copy_is_used_when_fetching_again_fails(
     server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"{server}/news?fallback-test"
-    first = fetch_article(url, tmp_path)
+    first = fetch_article(url, tmp_path, policy=LOCAL)
     _age_cached_copies(tmp_path, MAX_AGE_SECONDS + 60)
 
-    def fail(url: str, **kwargs: object) -> bytes:
+    def fail(url: str, *args: object) -> bytes:
         raise ArticleError(f"{url}: HTTP 503 Service Unavailable")
 
     monkeypatch.setattr("embeddings.sources.web.download", fail)
-    assert fetch_article(url, tmp_path) == first
+    assert fetch_article(url, tmp_path, policy=LOCAL) == first
     with pytest.raises(ArticleError, match="503"):
-        fetch_article(url, tmp_path, refresh=True)
+        fetch_article(url, tmp_path, refresh=True, policy=LOCAL)
 
 
 def _age_cached_copies(cache_dir: Path, seconds: float) -> None:
@@ -156,7 +159,7 @@ def _age_cached_copies(cache_dir: Path, seconds: float) -> None:
 
 def test_unreachable_host_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArticleError, match="cannot fetch"):
-        fetch_article("http://127.0.0.1:9/", tmp_path, timeout=1)
+        fetch_article("http://127.0.0.1:9/", tmp_path, policy=replace(LOCAL, timeout=1))
 
 
 def test_saved_html_file_is_read_the_same_way(tmp_path: Path) -> None:
