@@ -1,8 +1,9 @@
-# The bot as a container image (see compose.yaml). torch==2.13.0 goes in first, as in
-# scripts/setup.sh, so nothing pulls a multi-GB CUDA build.
+# The bot as a container image (see compose.yaml). The CPU build of torch 2.13.0 goes in
+# first (scripts/install-torch.sh), so nothing pulls a multi-GB CUDA build.
 FROM python:3.11-slim
 WORKDIR /app
-RUN pip install --no-cache-dir "torch==2.13.0"
+COPY scripts/install-torch.sh ./scripts/
+RUN PIP_NO_CACHE_DIR=1 ./scripts/install-torch.sh python
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY embeddings ./embeddings

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv (once) and install the project into it; cheap to re-run.
-# torch==2.13.0 (a CPU build) goes in first so nothing pulls a multi-GB CUDA build.
+# The CPU build of torch 2.13.0 goes in first (scripts/install-torch.sh), so nothing pulls
+# a multi-GB CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -15,7 +16,7 @@ stamp=".venv/.installed-$digest"
 if [ ! -f "$stamp" ]; then
   echo "Installing article-bot and its dependencies into .venv ..." >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  ./scripts/install-torch.sh .venv/bin/python
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   rm -f .venv/.installed-*
   touch "$stamp"

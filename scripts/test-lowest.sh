@@ -10,7 +10,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet "pip==23.2"
-"$venv/bin/python" -m pip install --quiet "torch==2.13.0"
+./scripts/install-torch.sh "$venv/bin/python"
 "$venv/bin/python" scripts/lowest_constraints.py > "$venv/constraints.txt"
 "$venv/bin/python" -m pip install --quiet -c "$venv/constraints.txt" -e ".[dev]"
 "$venv/bin/python" -m pip list --format=freeze > "$venv/installed.txt"
