@@ -231,6 +231,7 @@ def test_processes_sharing_a_cache_build_an_index_once(article: Article, tmp_pat
     others wait for it and read it from the cache."""
     code = (
         "import sys, time\nfrom pathlib import Path\n"
+        "from tests.together import at_once\n"
         "from embeddings.index_cache import load_index\n"
         "from embeddings.sources import bundled_article_path, load_article\n"
         "from tests.fakes import FakeEmbedder\n"
@@ -239,8 +240,8 @@ def test_processes_sharing_a_cache_build_an_index_once(article: Article, tmp_pat
         "        time.sleep(1.0)  # a build long enough for the others to arrive meanwhile\n"
         "        return super().encode_documents(texts)\n"
         "article = load_article(bundled_article_path())\n"
-        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
-        "print(load_index(article, Slow(), Path(sys.argv[1])).source)\n"
+        "with at_once():\n"
+        "    print(load_index(article, Slow(), Path(sys.argv[1])).source)\n"
     )
     outputs = run_together(code, [str(tmp_path)], 4)
     assert outputs == ["built", "cache", "cache", "cache"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -76,6 +77,38 @@ def test_an_article_is_kept_once_by_link_or_by_content(library: Library) -> None
     assert [s.article for s in library.articles(1)] == [SEALS]
 
 
+def test_a_link_too_long_to_keep_is_dropped(library: Library) -> None:
+    long = Article("Long", ("A long link.",), url="https://news.example.org/" + "a" * 2100)
+    wide = Article("Wide", ("A link of wide letters.",), url="https://例え.jp/" + "記事" * 500)
+    for article in (long, wide):  # wide: fewer than 2048 letters, more than 2048 bytes
+        added = library.add(article, 1)
+        assert added.added and added.stored.article.url is None
+    assert [s.article.url for s in library.articles(1)] == [None, None]
+
+
+def test_an_id_beyond_any_article_is_no_article(library: Library) -> None:
+    library.add(SEALS, 1)
+    for article_id in (2**31, 2**63, 99999999999999999999):
+        assert library.get(1, article_id) is None
+        with pytest.raises(LibraryError, match=f"no article {article_id} in this library"):
+            library.remove(1, article_id)
+        with pytest.raises(LibraryError, match=f"no article {article_id} in this library"):
+            library.pin(1, 10, article_id)
+
+
+def test_titles_are_read_alone_oldest_first(library: Library) -> None:
+    seals, bread = library.add(SEALS, 1).stored, library.add(BREAD, 1).stored
+    library.add(SEALS, 2)
+    statements: list[str] = []
+    sa.event.listen(
+        library.engine, "before_cursor_execute", lambda *a: statements.append(a[2].lower())
+    )
+    assert library.titles(1) == [(seals.id, SEALS.title), (bread.id, BREAD.title)]
+    [select] = [s for s in statements if s.lstrip().startswith("select")]
+    assert "paragraphs" not in select and "url" not in select
+    assert library.titles(3) == []
+
+
 def test_nothing_of_one_server_reaches_another(library: Library) -> None:
     seals = library.add(SEALS, 1).stored
     assert library.articles(2) == [] and library.articles(BOT_WIDE) == []
@@ -120,10 +153,10 @@ def test_simultaneous_adds_from_many_processes_keep_one_article(database_url: st
     """Twenty processes open a new database (each bringing its schema up to date) and add
     the same article at the same moment."""
     code = (
-        "import sys, time\nfrom bot.library.store import Library\n"
-        "from embeddings.article import Article\n"
-        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
-        "added = Library.open(sys.argv[1]).add(Article('Seals', ('Seals are back.',), "
+        "import sys\nfrom bot.library.store import Library\n"
+        "from embeddings.article import Article\nfrom tests.together import at_once\n"
+        "with at_once():\n"
+        "    added = Library.open(sys.argv[1]).add(Article('Seals', ('Seals are back.',), "
         "url='https://news.example.org/seals'), 1).added\n"
         "print(added)\n"
     )
@@ -131,6 +164,28 @@ def test_simultaneous_adds_from_many_processes_keep_one_article(database_url: st
     assert outputs == ["False"] * 19 + ["True"]
     library = Library.open(database_url)
     assert len(library.articles(1)) == 1
+    library.close()
+
+
+def test_the_cap_on_articles_holds_when_many_processes_add_at_once(database_url: str) -> None:
+    """Twelve processes add twelve different articles to one library of three at once."""
+    code = (
+        "import os, sys\nfrom bot.library.store import Library, LibraryError\n"
+        "from embeddings.article import Article\nfrom tests.together import at_once\n"
+        "library = Library.open(sys.argv[1], max_articles=3)\n"
+        "article = Article('Story', (f'Story of process {os.getpid()}.',))\n"
+        "with at_once():\n"
+        "    try:\n"
+        "        print(library.add(article, 1).added)\n"
+        "    except LibraryError as refused:\n"
+        "        print(refused)\n"
+    )
+    Library.open(database_url).close()
+    outputs = run_together(code, [database_url], 12)
+    full = "the library is full (3 articles): remove one first"
+    assert outputs == sorted(["True"] * 3 + [full] * 9)
+    library = Library.open(database_url)
+    assert len(library.articles(1)) == 3
     library.close()
 
 
@@ -148,6 +203,37 @@ def test_a_process_killed_in_the_middle_of_an_add_leaves_nothing(database_url: s
     library = Library.open(database_url)
     assert library.articles(1) == []
     assert library.add(Article("Seals", ("Seals are back.",)), 1).added  # it can be retried
+    library.close()
+
+
+def test_a_home_relative_sqlite_path_is_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    library = Library.open("sqlite:///~/article-bot/library.db")
+    library.add(SEALS, 1)
+    library.close()
+    assert (tmp_path / "home" / "article-bot" / "library.db").is_file()
+    assert not (tmp_path / "~").exists()
+
+
+def test_a_database_a_newer_version_migrated_is_used_as_it_is(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    Library.open(database_url).close()
+    engine = sa.create_engine(store_url(database_url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    with caplog.at_level(logging.WARNING, logger="bot.library.store"):
+        library = Library.open(database_url)
+    assert [r.getMessage() for r in caplog.records] == [
+        "the database is newer than this version of article-bot (revision 9999_future); "
+        "using it as it is"
+    ]
+    assert library.add(SEALS, 1).added
+    assert [s.article for s in library.articles(1)] == [SEALS]
     library.close()
 
 
@@ -269,12 +355,37 @@ def test_a_change_made_elsewhere_is_noticed(database_url: str) -> None:
         deadline = time.monotonic() + 10
         while not changes and time.monotonic() < deadline:
             time.sleep(0.05)
-        # PostgreSQL's notification names the server; a version read alone cannot.
-        assert changes[:1] == ([7] if here.is_postgresql else [None])
+        # Whichever notices first, the version read (server unknown) or, on PostgreSQL,
+        # the notification (naming the server), the server's scopes are dropped.
+        assert changes and set(changes) <= {7, None}
     finally:
         watcher.stop()
         here.close()
         elsewhere.close()
+
+
+def test_a_notification_names_the_server_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with new_database("postgresql", tmp_path) as url:
+        here, elsewhere = Library.open(url), Library.open(url)
+        changes: list[int | None] = []
+        watcher = ChangeWatcher(here, changes.append, interval=0.1)
+        watcher.start()
+        try:
+            assert watcher.ready.wait(10)
+            before = here.version()
+            monkeypatch.setattr(here, "version", lambda: before)  # reads miss the change
+            changes.clear()
+            elsewhere.add(SEALS, 7)
+            deadline = time.monotonic() + 10
+            while not changes and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert changes[:1] == [7]
+        finally:
+            watcher.stop()
+            here.close()
+            elsewhere.close()
 
 
 def test_while_the_database_is_away_known_scopes_answer_and_changes_fail_clearly(

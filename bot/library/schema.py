@@ -21,6 +21,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 BOT_WIDE = 0
 """The `guild_id` of the bot-wide library: articles added from the command line."""
 
+URL_LENGTH = 2048
+"""The longest link kept, in bytes of UTF-8 (PostgreSQL's index of links takes no more
+than about 2700 bytes a row)."""
+
+MAX_ID = 2**31 - 1
+"""The largest article id the `Integer` column holds (on PostgreSQL)."""
+
 
 class Base(DeclarativeBase):
     pass
@@ -38,7 +45,7 @@ class ArticleRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
     title: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(String(2048))
+    url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     published: Mapped[date | None] = mapped_column(Date)
     paragraphs: Mapped[list[str]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))

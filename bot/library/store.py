@@ -10,20 +10,22 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.library.schema import BOT_WIDE, ArticleRow, PinRow, StateRow
+from bot.library.schema import BOT_WIDE, MAX_ID, URL_LENGTH, ArticleRow, PinRow, StateRow
 from embeddings.article import Article
 from embeddings.errors import ArticleBotError
 
@@ -136,8 +138,12 @@ class Library:
         added_at: datetime | None = None,
     ) -> Added:
         """Keep `article` in a server's library (added now, unless `added_at` says when);
-        an article already there (same link, or same content) is not added again."""
+        an article already there (same link, or same content) is not added again. A link
+        too long to keep is dropped."""
+        if article.url and len(article.url.encode()) > URL_LENGTH:
+            article = replace(article, url=None)
         with self._session() as session:
+            _serialise(session)  # the count below stays true until this commits
             existing = _same(session, guild_id, article)
             if existing is not None:
                 return Added(_stored(existing), added=False)
@@ -195,17 +201,27 @@ class Library:
             )
             return [_stored(row) for row in rows]
 
+    def titles(self, guild_id: int = BOT_WIDE) -> list[tuple[int, str]]:
+        """The ids and titles of a server's articles, oldest first (their text unread)."""
+        with self._session() as session:
+            rows = session.execute(
+                select(ArticleRow.id, ArticleRow.title)
+                .where(ArticleRow.guild_id == guild_id)
+                .order_by(ArticleRow.id)
+            )
+            return [(article_id, title) for article_id, title in rows]
+
     def get(self, guild_id: int, article_id: int) -> StoredArticle | None:
         """One article of a server's library, or None (also for another server's)."""
         with self._session() as session:
-            row = session.get(ArticleRow, article_id)
-            return _stored(row) if row is not None and row.guild_id == guild_id else None
+            row = _article(session, guild_id, article_id)
+            return _stored(row) if row is not None else None
 
     def remove(self, guild_id: int, article_id: int) -> StoredArticle:
         """Remove an article from a server's library, and the pins to it."""
         with self._session() as session:
-            row = session.get(ArticleRow, article_id)
-            if row is None or row.guild_id != guild_id:
+            row = _article(session, guild_id, article_id)
+            if row is None:
                 raise LibraryError(f"no article {article_id} in this library")
             stored = _stored(row)
             session.execute(delete(PinRow).where(PinRow.article_id == article_id))
@@ -220,8 +236,7 @@ class Library:
                 delete(PinRow).where(PinRow.guild_id == guild_id, PinRow.channel_id == channel_id)
             )
             if article_id is not None:
-                row = session.get(ArticleRow, article_id)
-                if row is None or row.guild_id != guild_id:
+                if _article(session, guild_id, article_id) is None:
                     raise LibraryError(f"no article {article_id} in this library")
                 session.add(PinRow(guild_id=guild_id, channel_id=channel_id, article_id=article_id))
             self._commit_change(session, guild_id)
@@ -256,13 +271,23 @@ _upgrading = threading.Lock()  # Alembic's context is module state: one upgrade 
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every Alembic revision the database lacks."""
+    """Apply every Alembic revision the database lacks. A database a newer article-bot has
+    migrated is used as it is: its revisions only add, so this code still works on it."""
     config = Config()
     config.set_main_option("script_location", str(resources.files("bot.library") / "migrations"))
     with _upgrading, _across_processes(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":  # processes starting together
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        current = MigrationContext.configure(connection).get_current_heads()
+        if newer := [revision for revision in current if revision not in known]:
+            log.warning(
+                "the database is newer than this version of article-bot (revision %s); "
+                "using it as it is",
+                ", ".join(newer),
+            )
+            return
         command.upgrade(config, "head")
 
 
@@ -282,8 +307,10 @@ def _engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        path = Path(parsed.database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parsed = parsed.set(database=str(path))
+    engine = create_engine(parsed, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: object, _record: object) -> None:
@@ -293,6 +320,23 @@ def _engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _serialise(session: Session) -> None:
+    """Begin the session's transaction with a write, so that transactions beginning so run
+    one at a time: on PostgreSQL it locks the state row until commit (and, in READ
+    COMMITTED, each later statement sees what the others committed); on SQLite it takes
+    the write lock, waiting for it, and reads from then on."""
+    session.execute(update(StateRow).where(StateRow.id == 1).values(version=StateRow.version))
+
+
+def _article(session: Session, guild_id: int, article_id: int) -> ArticleRow | None:
+    """An article of a server's library by id, or None (an id beyond the column's range
+    too: no article has it)."""
+    if not 0 < article_id <= MAX_ID:
+        return None
+    row = session.get(ArticleRow, article_id)
+    return row if row is not None and row.guild_id == guild_id else None
 
 
 def _same(session: Session, guild_id: int, article: Article) -> ArticleRow | None:
