@@ -44,6 +44,10 @@ KEEP_ENTRIES = 1024
 """Cache entries kept; the least recently used beyond this are removed after a write.
 An entry of a 40-paragraph article takes about 0.3 MB."""
 
+KEEP_SHELVES = 16
+"""Library shelves kept (under `shelves/`), the most recently used; one of a thousand
+40-paragraph articles takes about 70 MB."""
+
 LOCKS = 256
 """Lock files an index cache holds (under `.locks`): builds of entries whose keys share
 one wait for each other."""
@@ -55,7 +59,7 @@ log = logging.getLogger(__name__)
 
 Source = Literal["cache", "built"]
 T = TypeVar("T")
-_ENTRY = re.compile(r"[0-9a-f]{32}")
+_ENTRY = re.compile(r"[0-9a-f]{32}(-\d+)?")
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,14 @@ def load_index(
         return _build(path, article, embedder, show_progress)
 
 
+def cached_index(article: Article, embedder: Embedder, cache_dir: Path | None) -> IndexLoad | None:
+    """The index of `article` if the cache holds a usable one, else None: never builds,
+    never waits for a build."""
+    if cache_dir is None:
+        return None
+    return _cached(cache_dir / cache_key(article, embedder.model_id), article, embedder.model_id)
+
+
 def _cached(path: Path, article: Article, model_id: str) -> IndexLoad | None:
     """The index entry at `path`, or None when it is missing or unusable."""
     return _read_entry(path, "index", lambda p: IndexLoad(_read(p, article, model_id), "cache", p))
@@ -143,8 +155,9 @@ def _write_entry(path: Path, save: Callable[[Path], None]) -> None:
 
 
 def _build_lock(path: Path) -> FileLock:
-    """The lock held while an entry is built: one of `LOCKS` files under `.locks`, picked
-    by the entry's key, so the files never pile up and are never removed while held."""
+    """The lock held while an entry is built: one of `LOCKS` files under `.locks` beside
+    it (shelves apart from indexes, so a shelf's build can build indexes), picked by the
+    entry's key, so the files never pile up and are never removed while held."""
     locks = path.parent / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
     return FileLock(locks / f"{int(path.name[:4], 16) % LOCKS:03d}.lock")
@@ -240,14 +253,25 @@ def load_overview(
     return index.paragraph_vectors, list(index.vocabulary.words)
 
 
-def load_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None) -> Shelf:
-    """The shelf of a library's articles (see `shelf`), kept in the cache like an index:
-    keyed by the model and every article's content, in order."""
-    if cache_dir is None:
-        return _build_shelf(articles, embedder, None)
-    parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), embedder.model_id]
+def shelf_path(
+    articles: Sequence[Article], model_id: str, cache_dir: Path, library: int | None = None
+) -> Path:
+    """Where a library's shelf is kept: under `shelves/`, named by the library (when
+    known) and a key over the model and every article's content, in order."""
+    parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id]
     payload = "\0".join(parts + [a.content_hash for a in articles])
-    path = cache_dir / hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return cache_dir / "shelves" / (key if library is None else f"{key}-{library}")
+
+
+def cached_shelf(
+    articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None, library: int | None
+) -> Shelf | None:
+    """A library's shelf if the cache holds a usable one, else None: never builds, never
+    waits for a build."""
+    if cache_dir is None:
+        return None
+    path = shelf_path(articles, embedder.model_id, cache_dir, library)
 
     def read(entry: Path) -> Shelf:
         shelf = Shelf.load(entry)
@@ -255,13 +279,41 @@ def load_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path 
             raise ValueError(f"{shelf.size} articles, expected {len(articles)}")
         return shelf
 
-    if (kept := _read_entry(path, "library", read)) is not None:
+    return _read_entry(path, "library", read)
+
+
+def load_shelf(
+    articles: Sequence[Article],
+    embedder: Embedder,
+    cache_dir: Path | None,
+    library: int | None = None,
+) -> Shelf:
+    """The shelf of a library's articles (see `shelf`), kept in the cache like an index.
+    Writing a library's shelf removes the one it supersedes; `KEEP_SHELVES` are kept."""
+    if cache_dir is None:
+        return _build_shelf(articles, embedder, None)
+    if (kept := cached_shelf(articles, embedder, cache_dir, library)) is not None:
         return kept
-    shelf = _build_shelf(articles, embedder, cache_dir)
+    path = shelf_path(articles, embedder.model_id, cache_dir, library)
     try:
-        _write_entry(path, shelf.save)
+        lock = _build_lock(path)
     except OSError as exc:
         log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
+        return _build_shelf(articles, embedder, cache_dir)
+    with lock:
+        if (kept := cached_shelf(articles, embedder, cache_dir, library)) is not None:
+            return kept
+        shelf = _build_shelf(articles, embedder, cache_dir)
+        try:
+            _write_entry(path, shelf.save)
+        except OSError as exc:
+            log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
+            return shelf
+    if library is not None:
+        for old in path.parent.glob(f"*-{library}"):
+            if old != path:
+                shutil.rmtree(old, ignore_errors=True)
+    prune(path.parent, KEEP_SHELVES)
     return shelf
 
 

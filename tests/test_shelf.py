@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.library.answering import Answerer
+from bot.library.answering import Answerer, NotReady
 from bot.library.scope import Scope
-from embeddings import scoring
+from embeddings import index_cache, scoring
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
@@ -103,9 +103,48 @@ def test_a_library_shelf_is_kept_in_the_cache_and_rebuilt_when_unusable(
     vector = embedder.encode_queries([question])[0]
     np.testing.assert_array_equal(built.promise(vector, question), read.promise(vector, question))
     assert load_shelf(LIBRARY[:-1], embedder, tmp_path).size == len(LIBRARY) - 1  # its own
-    for entry in tmp_path.iterdir():
+    for entry in (tmp_path / "shelves").iterdir():
         if (entry / "tokens.json").exists():
             (entry / "tokens.json").write_text("{not json", encoding="utf-8")
     again = load_shelf(LIBRARY, embedder, tmp_path)
     assert "library cache" in caplog.text and "rebuilding" in caplog.text
     np.testing.assert_array_equal(again.promise(vector, question), built.promise(vector, question))
+
+
+def test_a_library_keeps_one_shelf_and_shelves_have_a_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = FakeEmbedder()
+    shelves = tmp_path / "shelves"
+    load_shelf(LIBRARY, embedder, tmp_path, library=7)
+    load_shelf(LIBRARY[:-1], embedder, tmp_path, library=7)  # the library changed
+    assert [p.name.endswith("-7") for p in shelves.iterdir() if p.name[0] != "."] == [True]
+    monkeypatch.setattr(index_cache, "KEEP_SHELVES", 3)
+    for library in range(5):
+        load_shelf(LIBRARY[library:], embedder, tmp_path, library=100 + library)
+    kept = sorted(p.name.rsplit("-", 1)[1] for p in shelves.iterdir() if p.name[0] != ".")
+    assert kept == ["102", "103", "104"]  # the most recently used
+
+
+def test_without_building_a_large_scope_says_what_to_build(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    default = Retriever(build_index(Article("Default", ("A default.",)), embedder), embedder)
+    answerer = Answerer(default, tmp_path)
+    scope = Scope(LIBRARY, tuple(range(len(LIBRARY))), library=3)
+    question, calls = QUESTIONS[0], embedder.document_calls
+    with pytest.raises(NotReady) as need:
+        answerer.answer(question, scope, 3, build=False)
+    assert need.value.scope is scope and embedder.document_calls == calls  # nothing built
+    answerer.prepare(need.value)
+    while True:  # the shortlisted articles' indexes come next, each built by `prepare`
+        try:
+            answer = answerer.answer(question, scope, 3, build=False)
+            break
+        except NotReady as more:
+            assert more.articles and more.scope is None
+            answerer.prepare(more)
+    assert answer.article == SEALS
+    again = Answerer(default, tmp_path)  # a new process: everything comes from the cache
+    calls = embedder.document_calls
+    assert again.answer(question, scope, 3, build=False).article == SEALS
+    assert embedder.document_calls == calls
