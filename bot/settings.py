@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     library_max_articles: int = Field(default=500, ge=1)
     library_max_paragraphs: int = Field(default=2000, ge=1)
     attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    allow_private_urls: bool = Field(
+        default=False, description="let Discord add pages on private and loopback addresses"
+    )
+    fetch_timeout: float = Field(default=20.0, gt=0, le=300)
+    add_limit: int = Field(default=10, ge=1, description="adds one server may make per window")
+    add_limit_seconds: float = Field(default=600.0, gt=0)
     shard_count: int | None = Field(default=None, ge=1, description="empty = Discord's advice")
     shard_ids: str | None = Field(default=None, description="e.g. 0,1; empty = all")
 

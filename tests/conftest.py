@@ -53,6 +53,10 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
         "LIBRARY_MAX_ARTICLES",
         "LIBRARY_MAX_PARAGRAPHS",
         "ATTACHMENT_MAX_BYTES",
+        "ALLOW_PRIVATE_URLS",
+        "FETCH_TIMEOUT",
+        "ADD_LIMIT",
+        "ADD_LIMIT_SECONDS",
         "SHARD_COUNT",
         "SHARD_IDS",
     ):

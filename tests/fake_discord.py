@@ -9,6 +9,7 @@ back over the gateway like Discord does, and can inject 429s and 5xxs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -80,6 +81,7 @@ class Interaction:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     callback_times: list[float] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)
+    edit_times: list[float] = field(default_factory=list)  # seconds after it was created
     followups: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -97,6 +99,7 @@ class FakeDiscord:
         self.files: dict[str, bytes] = {}  # attachment id -> content, served at /files/{id}
         self.pages: dict[str, bytes] = {}  # name -> an HTML page, served at /pages/{name}
         self.page_delay = 0.0  # seconds each page takes to arrive
+        self.page_trickle = 0.0  # if set, a page's body comes one byte each this many seconds
         self.identify_payloads: list[dict[str, Any]] = []
         self.recommended_shards = 1  # what GET /gateway/bot advises
         self.resumes = 0
@@ -570,6 +573,8 @@ class FakeDiscord:
             return respond({"message": "Unknown Webhook", "code": 10015}, 404)
         body = await request.json()
         getattr(interaction, kind).append(body)
+        if kind == "edits":
+            interaction.edit_times.append(time.monotonic() - interaction.created)
         return respond(self._webhook_message(body))
 
     async def _create_message(self, request: web.Request) -> web.Response:
@@ -603,12 +608,21 @@ class FakeDiscord:
             return web.Response(status=404)
         return web.Response(body=content, content_type="application/octet-stream")
 
-    async def _page(self, request: web.Request) -> web.Response:
+    async def _page(self, request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(self.page_delay)
         content = self.pages.get(request.match_info["name"])
         if content is None:
             return web.Response(status=404, text="not found")
-        return web.Response(body=content, content_type="text/html")
+        if not self.page_trickle:
+            return web.Response(body=content, content_type="text/html")
+        response = web.StreamResponse(headers={"Content-Type": "text/html"})
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):  # the bot gave up
+            for byte in content:
+                await response.write(bytes([byte]))
+                await asyncio.sleep(self.page_trickle)
+            await response.write_eof()
+        return response
 
     def page_url(self, name: str) -> str:
         """Where the fake serves `pages[name]`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +36,7 @@ class FakeEmbedder:
         self.document_calls = 0
         self.query_calls = 0
         self.queries_encoded = 0
+        self.document_delay = 0.0  # seconds each encoding of documents takes: a slow build
 
     def _vector(self, text: str) -> Vectors:
         words = [self.synonyms.get(w, w) for w in re.findall(r"\w+", text.lower())] or ["<empty>"]
@@ -44,6 +46,7 @@ class FakeEmbedder:
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
         self.document_calls += 1
         self.documents_encoded += len(texts)
+        time.sleep(self.document_delay)
         return np.stack([self._vector(t) for t in texts]).reshape(len(texts), DIM)
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:

@@ -362,14 +362,14 @@ async def test_article_command_shows_title_date_link_count_and_teaser(
     fake: FakeDiscord, bot: ArticleBot
 ) -> None:
     interaction = await fake.slash("article")
-    await fake.wait_for(lambda: interaction.callbacks)
-    callback = interaction.callbacks[0]
-    assert callback["type"] == 4
-    embed = embed_of(callback["data"])
+    await fake.wait_for(lambda: interaction.edits)
+    assert interaction.callbacks[0]["type"] == 5  # deferred first: it may read the library
+    edit = interaction.edits[-1]
+    embed = embed_of(edit)
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Paragraphs"] == "11" and fields["Published"] == "2022-02-01"
     assert embed["description"].startswith("> Russia is still working")
-    assert button_urls(callback["data"]) == [embed["url"]]
+    assert button_urls(edit) == [embed["url"]]
 
 
 async def test_help_is_only_for_the_asker(fake: FakeDiscord, bot: ArticleBot) -> None:
@@ -509,8 +509,8 @@ async def test_a_server_asks_its_own_library_and_a_dm_the_bot_wide_one(
         sent = await fake.wait_for(lambda: fake.messages)
         assert embed_of(sent[0]["request"])["title"] == seals.title
         shown = await fake.slash("article")
-        await fake.wait_for(lambda: shown.callbacks)
-        assert shown.callbacks[0]["data"]["embeds"][0]["title"] == seals.title
+        await fake.wait_for(lambda: shown.edits)
+        assert shown.edits[-1]["embeds"][0]["title"] == seals.title
     finally:
         await bot.close()
         task.cancel()

@@ -48,6 +48,7 @@ class Processes:
             "XDG_DATA_HOME": str(directory / "data"),
             "FAKE_DISCORD_API": fake.api_base,
             "FAKE_DISCORD_GATEWAY": fake.gateway_url,
+            "ALLOW_PRIVATE_URLS": "true",  # the fake serves its pages on 127.0.0.1
         }
         self.running: list[subprocess.Popen[bytes]] = []
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from bot.library.answering import open_library
+from bot.library.answering import add_indexed, open_library
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scope
 from bot.library.store import Library, LibraryError, StoredArticle, redacted
@@ -19,7 +19,6 @@ from embeddings.sources import open_source
 def cmd_library_add(args: argparse.Namespace, settings: Settings) -> int:
     """Read an article from a web address or file, keep it, and index it."""
     from bot.startup import load_model
-    from embeddings.index_cache import load_index
 
     article = open_source(args.source, settings.cache_dir, refresh=True)
     if len(article.paragraphs) > settings.library_max_paragraphs:
@@ -29,9 +28,9 @@ def cmd_library_add(args: argparse.Namespace, settings: Settings) -> int:
         )
     library = _library(settings)
     try:
-        added = library.add(article, args.guild or BOT_WIDE, added_by="command line")
-        if added.added:  # answerable at once: its index is built now
-            load_index(article, load_model(settings), settings.cache_dir)
+        embedder = load_model(settings)
+        guild = args.guild or BOT_WIDE
+        added = add_indexed(library, article, guild, "command line", embedder, settings.cache_dir)
     finally:
         library.close()
     stored = added.stored

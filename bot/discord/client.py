@@ -12,6 +12,7 @@ import asyncio
 import gc
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,25 +24,38 @@ from discord import app_commands
 from bot.discord.commands import add_commands, channels_of
 from bot.discord.cooldown import UserCooldowns, cooldown_message
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
-from bot.discord.library_commands import add_library_commands
-from bot.library.answering import Answerer, open_library
+from bot.discord.library_commands import WEB_ONLY, add_library_commands
+from bot.library.answering import Answerer, NotReady, add_indexed, open_library
 from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
-from bot.library.scope import Scope, Scopes
+from bot.library.scope import Scopes
 from bot.library.store import Added, Library, LibraryError, StoredArticle
 from bot.settings import Settings
 from bot.startup import prepare
 from bot.wording import example_question, is_greeting
 from embeddings.answer import Answer
 from embeddings.article import Article
-from embeddings.index_cache import load_index
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
-from embeddings.sources import open_source, parse_article
+from embeddings.sources import is_url, parse_article
+from embeddings.sources.fetch import FetchPolicy
+from embeddings.sources.web import fetch_article
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
+BUSY_EVERYWHERE = "I am adding many articles right now: try again in a minute."
+
+ADDS_AT_ONCE = 2
+"""Adds (fetching, reading, indexing) that run at once, bot-wide, each in a thread of its
+own: never in the threads that answer or read the library."""
+
+ADDS_WAITING = 8
+"""Adds that may wait for a turn; more are told to try again later."""
+
+PREPARE_TRIES = 3
+"""Times a question waits for a missing index or shelf to be built before it is answered
+in the building thread."""
 
 
 class ArticleBot(discord.AutoShardedClient):
@@ -75,9 +89,15 @@ class ArticleBot(discord.AutoShardedClient):
         self.scopes: Scopes | None = None
         self._watcher: ChangeWatcher | None = None
         self._add_locks: dict[int, asyncio.Lock] = {}
+        self._adds_pending = 0
+        self._opening = threading.Lock()  # one library, however many first adds race
+        self._preparing: dict[tuple[object, ...], asyncio.Future[None]] = {}
         self._load_article = load_article
         self.cooldowns = UserCooldowns(settings.cooldown_questions, settings.cooldown_seconds)
+        self.add_limits = UserCooldowns(settings.add_limit, settings.add_limit_seconds)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
+        self._adds = ThreadPoolExecutor(max_workers=ADDS_AT_ONCE, thread_name_prefix="add")
+        self._builds = ThreadPoolExecutor(max_workers=1, thread_name_prefix="build")
         self.tree = app_commands.CommandTree(
             self,
             allowed_contexts=app_commands.AppCommandContext(
@@ -117,7 +137,8 @@ class ArticleBot(discord.AutoShardedClient):
         await super().close()
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._adds, self._builds):
+            executor.shutdown(wait=False, cancel_futures=True)
 
     def _watch_library(self) -> None:
         """Answer from changes other processes make to the library (see `changes`)."""
@@ -144,15 +165,25 @@ class ArticleBot(discord.AutoShardedClient):
             raise RuntimeError("the article is not loaded")
         k = count or self.settings.top_k
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor,
-            self._answer_in_scope,
-            question,
-            k,
-            guild_id,
-            tuple(channels),
-            article_id,
-        )
+        asked = (question, k, guild_id, tuple(channels), article_id)
+        for _ in range(PREPARE_TRIES):
+            try:
+                return await loop.run_in_executor(self._executor, self._answer_in_scope, *asked)
+            except NotReady as need:  # built elsewhere, while other questions are answered
+                await self._prepare(need)
+        return await loop.run_in_executor(self._builds, self._answer_in_scope, *asked, True)
+
+    async def _prepare(self, need: NotReady) -> None:
+        """Build what a question needs in the building thread; questions that need the
+        same wait for the same build."""
+        assert self.answerer is not None
+        future = self._preparing.get(need.key)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(self._builds, self.answerer.prepare, need)
+            self._preparing[need.key] = future
+            future.add_done_callback(lambda _: self._preparing.pop(need.key, None))
+        await asyncio.shield(future)
 
     async def articles_in_scope(
         self, guild_id: int | None, channels: Sequence[int]
@@ -172,6 +203,12 @@ class ArticleBot(discord.AutoShardedClient):
             return []
         return await asyncio.to_thread(self.library.articles, guild_id)
 
+    async def library_titles(self, guild_id: int) -> list[tuple[int, str]]:
+        """The ids and titles of a server's library, for autocomplete."""
+        if self.library is None:
+            return []
+        return await asyncio.to_thread(self.library.titles, guild_id)
+
     def add_lock(self, guild_id: int) -> asyncio.Lock:
         """The lock that lets one add run at a time in a server."""
         return self._add_locks.setdefault(guild_id, asyncio.Lock())
@@ -179,14 +216,28 @@ class ArticleBot(discord.AutoShardedClient):
     async def add_article(
         self, guild_id: int, source: str | tuple[str, bytes], added_by: str
     ) -> Added:
-        """Read an article (a web address, or a file's name and bytes), keep it in a server's
-        library and build its index, off the event loop: questions keep being answered."""
-        return await asyncio.to_thread(self._add_article, guild_id, source, added_by)
+        """Read an article (a web address, or a file's name and bytes), build its index and
+        keep it in a server's library, in a thread for adds: nothing else waits for it."""
+        if self._adds_pending >= ADDS_AT_ONCE + ADDS_WAITING:
+            raise LibraryError(BUSY_EVERYWHERE)
+        self._adds_pending += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._adds, self._add_article, guild_id, source, added_by
+            )
+        finally:
+            self._adds_pending -= 1
 
     def _add_article(self, guild_id: int, source: str | tuple[str, bytes], added_by: str) -> Added:
         settings = self.settings
         if isinstance(source, str):
-            article = open_source(source, settings.cache_dir, refresh=True)
+            if not is_url(source):  # a Discord user never names one of the bot's files
+                raise LibraryError(WEB_ONLY)
+            policy = FetchPolicy(
+                allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout
+            )
+            article = fetch_article(source, None, policy=policy)  # kept in the library only
         else:
             name, data = source
             article = parse_article(data, Path(name).suffix, source=name)
@@ -195,16 +246,22 @@ class ArticleBot(discord.AutoShardedClient):
                 f"the article is too large ({len(article.paragraphs)} paragraphs, "
                 f"at most {settings.library_max_paragraphs})"
             )
-        if self.library is None:
-            self.library = open_library(settings, create=True)
-            if self.scopes is not None:
-                self.scopes.library = self.library
-                self._watch_library()
-        assert self.library is not None and self.retriever is not None
-        added = self.library.add(article, guild_id, added_by)
-        if added.added:  # answerable at once: the first question loads it from the cache
-            load_index(article, self.retriever.embedder, settings.cache_dir)
-        return added
+        library = self._open_library()
+        assert self.retriever is not None
+        return add_indexed(
+            library, article, guild_id, added_by, self.retriever.embedder, settings.cache_dir
+        )
+
+    def _open_library(self) -> Library:
+        """The library, created on the first add."""
+        with self._opening:
+            if self.library is None:
+                self.library = open_library(self.settings, create=True)
+                if self.scopes is not None:
+                    self.scopes.library = self.library
+                    self._watch_library()
+            assert self.library is not None
+            return self.library
 
     async def remove_article(self, guild_id: int, article_id: int) -> StoredArticle:
         if self.library is None:
@@ -235,16 +292,17 @@ class ArticleBot(discord.AutoShardedClient):
         guild_id: int | None,
         channels: tuple[int, ...],
         article_id: int | None = None,
+        build: bool = False,
     ) -> Answer:
         assert self.answerer is not None and self.scopes is not None
-        if article_id is not None:
-            stored = self.library.get(guild_id or BOT_WIDE, article_id) if self.library else None
-            if stored is None:
-                raise LibraryError(f"no article {article_id} in this library")
-            scope = Scope((stored.article,), (stored.id,))
-        else:
+        if article_id is None:
             scope = self.scopes.get(guild_id, channels)
-        return self.answerer.answer(question, scope, k)
+        else:
+            library = self.scopes.of_library(guild_id or BOT_WIDE)
+            if (one := library.only(article_id)) is None:
+                raise LibraryError(f"no article {article_id} in this library")
+            scope = one
+        return self.answerer.answer(question, scope, k, build)
 
     async def on_message(self, message: discord.Message) -> None:
         """Answer direct messages, and mentions of the bot in server channels."""

@@ -81,11 +81,16 @@ def add_commands(bot: ArticleBot) -> None:
     @bot.tree.command(name="article")
     async def article(interaction: discord.Interaction) -> None:
         """Show which articles I answer from here: title, date, link and opening."""
-        articles = await bot.articles_in_scope(
-            interaction.guild_id, channels_of(interaction.channel)
-        )
+        await interaction.response.defer()
+        try:
+            articles = await bot.articles_in_scope(
+                interaction.guild_id, channels_of(interaction.channel)
+            )
+        except LibraryError as exc:
+            await interaction.edit_original_response(content=str(exc))
+            return
         reply = article_reply(articles[0]) if len(articles) == 1 else articles_reply(articles)
-        await interaction.response.send_message(
+        await interaction.edit_original_response(
             embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
         )
 

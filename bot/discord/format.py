@@ -33,11 +33,23 @@ COLOR = 0x2B6CB0
 TENTATIVE = f"*{PLAIN_TENTATIVE}*"
 ABOUT = f"*{PLAIN_ABOUT}*"
 NO_MENTIONS = discord.AllowedMentions.none()
+TITLE_SHOWN = 200
+_URL_SAFE = "%:/?#[]@!$&'*+,;=-._~"  # RFC 3986 less "(" and ")", which end a masked link
 _LINE_START = re.compile(r"^(#|>|-|\+|\d+\.)", re.MULTILINE)
 
 
-def _button_url(url: str | None) -> str | None:
-    return url if url and len(url) <= URL_LIMIT else None
+def safe_url(url: str | None) -> str | None:
+    """A web link fit for a button, a masked link or `<…>`: http(s) only, any character
+    that could end or restyle it percent-encoded; None if there is none or it is too long."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    url = quote(url, safe=_URL_SAFE)
+    return url if len(url) <= URL_LIMIT else None
+
+
+def title_text(title: str, limit: int = TITLE_SHOWN) -> str:
+    """An article's title as a reply line shows it: shortened, markdown and mentions inert."""
+    return escape(shorten(title, limit))
 
 
 @dataclass(frozen=True)
@@ -165,7 +177,7 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
     if not answer.answered or not answer.passages:
         text = f"{question}{NOT_FOUND}\n{REPHRASE}"
         description = shorten(text, DESCRIPTION_LIMIT)
-        return Reply(_embed(answer.article, description), _button_url(answer.article.url))
+        return Reply(_embed(answer.article, description), safe_url(answer.article.url))
     separator = "\n\n"
     note = [shorten(f"(Note: {escape(answer.note)})", 200)] if answer.note else []
     lead = TENTATIVE if answer.tentative else ABOUT if answer.about else ""
@@ -180,14 +192,14 @@ def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
     description = head + separator.join(blocks)
     link = None
     if answer.article.url:
-        link = _button_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))
+        link = safe_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))
     return Reply(_embed(answer.article, description), link)
 
 
 def _cite(article: Article, passage: Passage) -> str:
     """A passage's article: its title, linked to the passage where the link fits."""
     title = escape(shorten(article.title, 80))
-    link = _button_url(text_fragment_url(article.url, passage.highlight)) if article.url else None
+    link = safe_url(text_fragment_url(article.url, passage.highlight)) if article.url else None
     return f"[{title}]({link})" if link else title
 
 
@@ -197,7 +209,7 @@ def articles_reply(articles: tuple[Article, ...]) -> Reply:
     for article in articles[:20]:
         date = f" ({article.published.isoformat()})" if article.published else ""
         title = escape(shorten(article.title, 150))
-        link = _button_url(article.url)
+        link = safe_url(article.url)
         lines.append(f"\u2022 [{title}]({link}){date}" if link else f"\u2022 {title}{date}")
     more = [f"\u2026 and {len(articles) - 20} more"] if len(articles) > 20 else []
     embed = discord.Embed(
@@ -217,7 +229,7 @@ def library_page(stored: Sequence[StoredArticle], page: int, per_page: int) -> d
     for item in stored[(page - 1) * per_page : page * per_page]:
         article = item.article
         title = escape(shorten(article.title, 120))
-        link = _button_url(article.url)
+        link = safe_url(article.url)
         date = f", {article.published.isoformat()}" if article.published else ""
         lines.append(
             f"`{item.id}` "
@@ -245,7 +257,7 @@ def article_reply(article: Article) -> Reply:
         embed.add_field(name="Published", value=article.published.isoformat())
     if article.url:
         embed.add_field(name="Source", value=shorten(article.url, FIELD_LIMIT), inline=False)
-    return Reply(embed, _button_url(article.url))
+    return Reply(embed, safe_url(article.url))
 
 
 HELP_TEXT = """\

@@ -5,11 +5,15 @@ to show it to such members only, and every change checks again when it runs, sin
 server admins can change who sees a command (Discord sets one default for a whole
 command group, so `/library` itself is shown to everyone, for `list`). Slow work (fetching,
 reading, indexing, the database) runs off the event loop; adds in one server run one at a
-time.
+time, and a server makes at most `ADD_LIMIT` adds in `ADD_LIMIT_SECONDS`. A source from
+Discord is a web address (fetched under `FetchPolicy`'s rules) or an attached file, never a
+path: see docs/security.md.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -17,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.discord.format import NO_MENTIONS, escape, library_page
+from bot.discord.format import NO_MENTIONS, escape, library_page, safe_url, title_text
 from bot.library.schema import BOT_WIDE
 from bot.library.store import LibraryError
 from embeddings.errors import ArticleBotError
+from embeddings.sources import is_url
 
 if TYPE_CHECKING:
     from bot.discord.client import ArticleBot
+    from bot.settings import Settings
 
 FILE_KINDS = (".html", ".htm", ".md", ".markdown", ".txt", ".json")
 ALL = "all"
@@ -31,6 +37,7 @@ PER_PAGE = 10
 NEEDS_MANAGE_SERVER = "Only members with the Manage Server permission can change the library."
 SERVER_ONLY = "The library belongs to a server: use this in a server channel."
 BUSY = "Another article is being added in this server. Try again in a moment."
+WEB_ONLY = "Give a web address that starts with http:// or https://."
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 
 Choices = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
@@ -44,12 +51,12 @@ def article_choices(bot: ArticleBot) -> Choices:
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         guild_id = interaction.guild_id or BOT_WIDE
-        stored = await bot.library_articles(guild_id)
+        titles = await bot.library_titles(guild_id)
         typed = current.casefold()
         return [
-            app_commands.Choice(name=f"{s.article.title[:90]} [{s.id}]", value=str(s.id))
-            for s in stored
-            if typed in s.article.title.casefold() or typed == str(s.id)
+            app_commands.Choice(name=f"{title[:90]} [{id_}]", value=str(id_))
+            for id_, title in titles
+            if typed in title.casefold() or typed == str(id_)
         ][:25]
 
     return choices
@@ -93,9 +100,14 @@ def add_library_commands(bot: ArticleBot) -> None:
         guild_id = await _server(interaction)
         if guild_id is None:
             return
-        stored = await bot.library_articles(guild_id)
+        await interaction.response.defer()
+        try:
+            stored = await bot.library_articles(guild_id)
+        except ArticleBotError as exc:
+            await interaction.edit_original_response(content=str(exc))
+            return
         embed = library_page(stored, page, PER_PAGE)
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @library.command(name="remove")
     @app_commands.describe(article="The article to remove")
@@ -105,13 +117,14 @@ def add_library_commands(bot: ArticleBot) -> None:
         guild_id = await _manager(interaction)
         if guild_id is None:
             return
+        await interaction.response.defer()
         try:
             removed = await bot.remove_article(guild_id, article_id(article))
         except ArticleBotError as exc:
-            await _tell(interaction, str(exc))
+            await interaction.edit_original_response(content=str(exc))
             return
-        await interaction.response.send_message(
-            f"Removed from the library: {escape(removed.article.title)}",
+        await interaction.edit_original_response(
+            content=f"Removed from the library: {title_text(removed.article.title)}",
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -123,18 +136,19 @@ def add_library_commands(bot: ArticleBot) -> None:
         guild_id = await _manager(interaction)
         if guild_id is None or interaction.channel_id is None:
             return
-        chosen = None if article.strip().lower() == ALL else article_id(article)
+        await interaction.response.defer()
         try:
+            chosen = None if article.strip().lower() == ALL else article_id(article)
             title = await bot.pin_channel(guild_id, interaction.channel_id, chosen)
         except ArticleBotError as exc:
-            await _tell(interaction, str(exc))
+            await interaction.edit_original_response(content=str(exc))
             return
         text = (
-            f"This channel now answers from: {escape(title)}"
+            f"This channel now answers from: {title_text(title)}"
             if title
             else "This channel now answers from the whole server library."
         )
-        await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
 
     @app_commands.context_menu(name="Add to library")
     @app_commands.guild_only()
@@ -156,27 +170,34 @@ async def add_to_library(
     url: str | None,
     file: discord.Attachment | None,
 ) -> None:
-    """Check, defer at once, read the article, keep and index it, and say what happened."""
+    """Check, defer at once, read the article, index and keep it, and say what happened."""
     guild_id = await _manager(interaction)
     if guild_id is None:
+        return
+    settings = bot.settings
+    url = url.strip() if url is not None else None
+    if url is not None and not is_url(url):
+        await _tell(interaction, WEB_ONLY)
         return
     if file is not None:
         if not file.filename.lower().endswith(FILE_KINDS):
             await _tell(interaction, f"Unsupported file: use one of {', '.join(FILE_KINDS)}.")
             return
-        if file.size > bot.settings.attachment_max_bytes:
-            limit = bot.settings.attachment_max_bytes // (1024 * 1024)
-            await _tell(interaction, f"That file is too large: at most {limit} MB.")
+        if file.size > settings.attachment_max_bytes:
+            await _tell(interaction, f"That file is too large: at most {_megabytes(settings)}.")
             return
     lock = bot.add_lock(guild_id)
     if lock.locked():
         await _tell(interaction, BUSY)
         return
+    if (wait := bot.add_limits.hit(guild_id)) is not None:
+        await _tell(interaction, f"This server has added many articles lately. {_later(wait)}")
+        return
     async with lock:
         await interaction.response.defer(thinking=True)
         try:
             # Read the attachment now: Discord's links to it expire.
-            source = (file.filename, await file.read()) if file is not None else url or ""
+            source = (file.filename, await _download(file, settings)) if file else url or ""
             added = await bot.add_article(guild_id, source, str(interaction.user))
         except (ArticleBotError, discord.HTTPException) as exc:
             text = str(exc) if isinstance(exc, ArticleBotError) else "I could not read that file."
@@ -184,15 +205,38 @@ async def add_to_library(
             return
     article = added.stored.article
     date = f", {article.published.isoformat()}" if article.published else ""
-    link = f"\n<{article.url}>" if article.url else ""
+    link = f"\n<{shown}>" if (shown := safe_url(article.url)) else ""
     what = "Added to the library" if added.added else "Already in the library"
     await interaction.edit_original_response(
         content=(
-            f"{what}: **{escape(article.title)}** ({len(article.paragraphs)} paragraphs"
+            f"{what}: **{title_text(article.title)}** ({len(article.paragraphs)} paragraphs"
             f"{date}){link}"
         ),
         allowed_mentions=NO_MENTIONS,
     )
+
+
+async def _download(file: discord.Attachment, settings: Settings) -> bytes:
+    """An attachment's bytes, within the fetch time and the attachment size limit."""
+    try:
+        async with asyncio.timeout(settings.fetch_timeout):
+            data = await file.read()
+    except TimeoutError:
+        raise LibraryError(f"the file did not arrive within {settings.fetch_timeout:g} s") from None
+    if len(data) > settings.attachment_max_bytes:
+        raise LibraryError(f"that file is too large: at most {_megabytes(settings)}")
+    return data
+
+
+def _megabytes(settings: Settings) -> str:
+    return f"{settings.attachment_max_bytes / (1024 * 1024):g} MB"
+
+
+def _later(seconds: float) -> str:
+    """When to try again, in words."""
+    if seconds < 90:
+        return f"Try again in {max(1, math.ceil(seconds))} s."
+    return f"Try again in {math.ceil(seconds / 60)} minutes."
 
 
 async def _server(interaction: discord.Interaction) -> int | None:
@@ -211,6 +255,7 @@ async def _manager(interaction: discord.Interaction) -> int | None:
 
 
 def article_id(value: str) -> int:
+    """The library id an autocomplete choice (or a typed number) names."""
     try:
         return int(value.strip().rsplit("[", 1)[-1].rstrip("]"))
     except ValueError:
