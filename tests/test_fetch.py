@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from ipaddress import IPv4Address, ip_address
@@ -332,25 +332,31 @@ def test_an_http_error_names_its_status(local: LocalServer) -> None:
 
 @pytest.mark.parametrize("path", ["/trickle", "/trickle-headers"])
 def test_a_trickling_server_is_given_up_at_the_deadline(local: LocalServer, path: str) -> None:
+    """Each byte comes within any per-read timeout: only a deadline for the whole fetch
+    ends it."""
     url = f"http://127.0.0.1:{local.port}{path}"
-    start = time.monotonic()
     with pytest.raises(ArticleError) as caught:
         download(url, replace(LOCAL, timeout=1.5))
     assert str(caught.value) == f"{url}: no complete answer within 1.5 s"
-    assert time.monotonic() - start < 4.5
 
 
 def test_a_name_lookup_that_never_ends_is_given_up_at_the_deadline() -> None:
     """The lookup runs on in its thread; the fetch does not wait for it."""
 
+    release, ended = threading.Event(), threading.Event()
+
+    def lookup() -> None:
+        release.wait(30)
+        ended.set()
+
     async def stuck(host: str) -> list[IPAddress]:
-        await asyncio.get_running_loop().run_in_executor(None, time.sleep, 3)
+        await asyncio.get_running_loop().run_in_executor(None, lookup)
         return []
 
-    start = time.monotonic()
     with pytest.raises(ArticleError, match="cannot fetch that address"):
         download("http://news.example/", replace(LOCAL, timeout=0.5), resolve=stuck)
-    assert time.monotonic() - start < 2
+    assert not ended.is_set()  # given up while the lookup still runs
+    release.set()
 
 
 def test_a_page_without_end_is_refused_past_the_size_cap(local: LocalServer) -> None:
@@ -373,11 +379,9 @@ def test_type_and_declared_size_are_refused_before_the_body(
     """These servers send headers and then nothing: only an answer from the headers alone
     comes back before the deadline."""
     url = f"http://127.0.0.1:{local.port}{path}"
-    start = time.monotonic()
     with pytest.raises(ArticleError) as caught:
         download(url, replace(LOCAL, timeout=8))
-    assert str(caught.value) == f"{url}: {message}"
-    assert time.monotonic() - start < 3
+    assert str(caught.value) == f"{url}: {message}"  # not the deadline's line
 
 
 def test_the_default_policy_is_the_strict_one() -> None:

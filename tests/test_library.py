@@ -20,7 +20,7 @@ from bot.cli import main
 from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scopes, resolve
-from bot.library.store import UNREACHABLE, Library, LibraryError, StoredArticle, sqlite_url
+from bot.library.store import UNREACHABLE, Library, LibraryError, sqlite_url
 from bot.library.store import database_url as store_url
 from bot.settings import Settings
 from embeddings.article import Article
@@ -313,33 +313,6 @@ def test_a_library_is_copied_to_another_database_whole(
     assert target.pinned(1, 10) == kept[0].id
     assert [s.article for s in target.articles(BOT_WIDE)] == [BREAD]
     target.close()
-
-
-def test_a_scope_is_read_once_until_its_library_changes(
-    library: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    default = Article("Default", ("The default article.",))
-    scopes = Scopes(library, default)
-    library.add(SEALS, 1)
-    reads: list[int] = []
-    articles = library.articles
-
-    def counted(guild_id: int = BOT_WIDE) -> list[StoredArticle]:
-        reads.append(guild_id)
-        return articles(guild_id)
-
-    monkeypatch.setattr(library, "articles", counted)
-    for _ in range(3):
-        assert scopes.get(1, [10]).articles == (SEALS,)
-    assert reads == [1]
-    library.add(BREAD, 1)
-    scopes.changed(2)  # another server's change keeps this one's scope
-    assert scopes.get(1, [10]).articles == (SEALS,)
-    scopes.changed(1)
-    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
-    scopes.changed(BOT_WIDE)  # servers with an empty library ask the bot-wide one
-    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
-    assert reads == [1, 1, 1]
 
 
 def test_a_change_made_elsewhere_is_noticed(database_url: str) -> None:

@@ -76,3 +76,22 @@ def test_a_pinned_channel_asks_one_article_of_its_kept_library(library: Library)
     assert scopes.get(1, [77, 10]).articles == (SEALS,)  # a thread follows its parent
     assert scopes.get(1, [11]).articles == (SEALS, BREAD)
     assert scopes.get(1, [10]).articles[0] is scopes.get(1, [11]).articles[0]  # one copy
+
+
+def test_a_scope_is_read_once_until_its_library_changes(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scopes = Scopes(library, DEFAULT)
+    library.add(SEALS, 1)
+    reads = count_reads(library, monkeypatch)
+    for _ in range(3):
+        assert scopes.get(1, [10]).articles == (SEALS,)
+    assert reads == [1]
+    library.add(BREAD, 1)
+    scopes.changed(2)  # another server's change keeps this one's scope
+    assert scopes.get(1, [10]).articles == (SEALS,)
+    scopes.changed(1)
+    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
+    scopes.changed(BOT_WIDE)  # servers with an empty library ask the bot-wide one
+    assert scopes.get(1, [10]).articles == (SEALS, BREAD)
+    assert reads == [1, 1, 1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 import bot.discord.client as client_module
-from bot.discord.client import BUSY_EVERYWHERE, ArticleBot
+from bot.discord.client import BUSY_EVERYWHERE
 from bot.discord.library_commands import WEB_ONLY
 from bot.library import answering
 from bot.library.store import Library, sqlite_url
@@ -66,23 +67,34 @@ async def replied(fake: FakeDiscord, interaction: Interaction, timeout: float = 
     return content_of(interaction)
 
 
+@asynccontextmanager
+async def running(
+    settings: Settings, article: Article, directory: Path, embedder: FakeEmbedder | None = None
+) -> AsyncIterator[Library]:
+    """A bot connected to the fake Discord, with its library on SQLite in `directory`."""
+    library = Library.open(sqlite_url(directory / "library.db"))
+    bot, task = await start_bot(settings, article, embedder, library=library)
+    try:
+        yield library
+    finally:
+        await bot.close()
+        task.cancel()
+        library.close()
+
+
 @pytest.fixture
 async def stranger_bot(
     fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path
-) -> AsyncIterator[tuple[ArticleBot, Library]]:
+) -> AsyncIterator[Library]:
     """A bot with default settings (private addresses refused) and a library on SQLite."""
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    bot, task = await start_bot(settings, article, library=library)
-    yield bot, library
-    await bot.close()
-    task.cancel()
-    library.close()
+    async with running(settings, article, tmp_path) as library:
+        yield library
 
 
 async def test_a_path_or_another_scheme_is_never_read(
-    fake: FakeDiscord, stranger_bot: tuple[ArticleBot, Library], tmp_path: Path
+    fake: FakeDiscord, stranger_bot: Library, tmp_path: Path
 ) -> None:
-    _, library = stranger_bot
+    library = stranger_bot
     (tmp_path / "secrets.txt").write_text(SECRET, encoding="utf-8")  # beside the bot
     (tmp_path / ".env").write_text(f"DISCORD_TOKEN=hunter2\nLOG_LEVEL=INFO\n{SECRET}\n")
     for source in NOT_WEB:
@@ -100,9 +112,9 @@ async def test_a_path_or_another_scheme_is_never_read(
 
 
 async def test_an_inward_address_is_refused_however_it_is_spelled(
-    fake: FakeDiscord, stranger_bot: tuple[ArticleBot, Library]
+    fake: FakeDiscord, stranger_bot: Library
 ) -> None:
-    _, library = stranger_bot
+    library = stranger_bot
     fake.pages["seals"] = SEALS_PAGE
     lines = set()
     for i, url in enumerate(inward(fake.port)):
@@ -125,9 +137,7 @@ async def test_a_server_has_an_add_limit_and_others_do_not_share_it(
     fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path, limit: int
 ) -> None:
     settings = settings.model_copy(update={"add_limit": limit, "allow_private_urls": True})
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    bot, task = await start_bot(settings, article, library=library)
-    try:
+    async with running(settings, article, tmp_path):
         texts = []
         for name in ("a", "b", "c"):
             markdown = f"# Story {name}\n\nThe {name} story in one paragraph.\n".encode()
@@ -141,10 +151,6 @@ async def test_a_server_has_an_add_limit_and_others_do_not_share_it(
         )
         assert (await replied(fake, elsewhere)).startswith("Added to the library")
         assert not (settings.cache_dir / "articles").exists()  # no page kept for adds
-    finally:
-        await bot.close()
-        task.cancel()
-        library.close()
 
 
 async def test_trickling_pages_are_given_up_and_starve_nothing(
@@ -158,9 +164,7 @@ async def test_trickling_pages_are_given_up_and_starve_nothing(
     limit, at most two run at once, and another server's commands are answered meanwhile."""
     monkeypatch.setattr(client_module, "ADDS_WAITING", 4)
     settings = settings.model_copy(update={"allow_private_urls": True, "fetch_timeout": 1.0})
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    bot, task = await start_bot(settings, article, library=library)
-    try:
+    async with running(settings, article, tmp_path) as library:
         fake.pages["slow"] = SEALS_PAGE
         fake.page_trickle = 0.2
         adds = [
@@ -184,19 +188,13 @@ async def test_trickling_pages_are_given_up_and_starve_nothing(
         assert all(library.articles(g) == [] for g in range(GUILD_ID + 1, GUILD_ID + 7))
         # Two at a time, so the last pair ended at least two time limits after the first.
         assert min(a.edit_times[0] for a in adds[4:]) >= 2.0
-    finally:
-        await bot.close()
-        task.cancel()
-        library.close()
 
 
 async def test_an_oversize_or_unknown_file_is_refused_before_it_is_read(
     fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path
 ) -> None:
     settings = settings.model_copy(update={"attachment_max_bytes": 1000})
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    bot, task = await start_bot(settings, article, library=library)
-    try:
+    async with running(settings, article, tmp_path) as library:
         big = await fake.subcommand("library", "add", files={"file": ("big.md", b"x " * 600)})
         assert "too large" in await replied(fake, big)
         for name in ("paper.pdf", "run.sh", "page.html.exe", "noext"):
@@ -204,27 +202,17 @@ async def test_an_oversize_or_unknown_file_is_refused_before_it_is_read(
             assert "Unsupported file" in await replied(fake, kind), name
         assert fake.requests_to("/files/") == []  # none of them was downloaded
         assert library.articles(GUILD_ID) == []
-    finally:
-        await bot.close()
-        task.cancel()
-        library.close()
 
 
 async def test_an_attachment_larger_than_it_said_is_refused(
     fake: FakeDiscord, settings: Settings, article: Article, tmp_path: Path
 ) -> None:
     settings = settings.model_copy(update={"attachment_max_bytes": 1000})
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    bot, task = await start_bot(settings, article, library=library)
-    try:
+    async with running(settings, article, tmp_path) as library:
         upload = await fake.subcommand("library", "add", files={"file": ("a.md", b"# Small\n")})
         fake.files[next(iter(fake.files))] = b"# Big\n\n" + b"word " * 400  # not as announced
         assert "too large" in await replied(fake, upload)
         assert library.articles(GUILD_ID) == []
-    finally:
-        await bot.close()
-        task.cancel()
-        library.close()
 
 
 async def answer_times(fake: FakeDiscord, asked: list[Interaction]) -> list[float]:
@@ -238,10 +226,9 @@ async def test_an_index_built_for_one_server_holds_up_no_other(
     """An article whose index no cache holds (another machine added it) is built in the
     building thread: a question in another server is answered meanwhile."""
     embedder = FakeEmbedder()
-    library = Library.open(sqlite_url(tmp_path / "library.db"))
-    library.add(Article("Seals", ("Volunteers counted 797 seals in the Thames.",)), GUILD_ID)
-    bot, task = await start_bot(settings, article, embedder, library=library)
-    try:
+    async with running(settings, article, tmp_path, embedder) as library:
+        seals = Article("Seals", ("Volunteers counted 797 seals in the Thames.",))
+        library.add(seals, GUILD_ID)  # its index in no cache
         embedder.document_delay = 1.5  # building the seals index takes this long
         here = await fake.slash("ask", {"question": "How many seals were counted?"})
         await fake.wait_for(lambda: here.callbacks)
@@ -253,10 +240,6 @@ async def test_an_index_built_for_one_server_holds_up_no_other(
         await fake.wait_for(lambda: here.edits, timeout=30)
         assert "797" in str(here.edits) and "Price" in str(elsewhere[0].edits)
         assert other_times[0] < here.edit_times[0]
-    finally:
-        await bot.close()
-        task.cancel()
-        library.close()
 
 
 async def test_an_added_article_is_indexed_before_anyone_can_ask_it(
