@@ -258,13 +258,15 @@ class FakeDiscord:
         user_id: int = 555,
         dm: bool = False,
         guild_id: int = GUILD_ID,
+        locale: str = "en-US",
     ) -> Interaction:
-        """A user runs `/name` with `options`, in a server channel or in a DM."""
+        """A user runs `/name` with `options`, in a server channel or in a DM; `locale` is
+        the language of the user's Discord."""
         opts = [
             {"name": k, "type": _option_type(v), "value": v} for k, v in (options or {}).items()
         ]
         data = {"id": snowflake(), "name": name, "type": 1, "options": opts}
-        return await self._interact(data, user_id, dm, guild_id=guild_id)
+        return await self._interact(data, user_id, dm, guild_id=guild_id, locale=locale)
 
     async def subcommand(
         self,
@@ -314,7 +316,9 @@ class FakeDiscord:
             data, user_id, dm=False, kind=kind, permissions=permissions, guild_id=guild_id
         )
 
-    async def context_menu(self, name: str, content: str, *, user_id: int = 555) -> Interaction:
+    async def context_menu(
+        self, name: str, content: str, *, user_id: int = 555, locale: str = "en-US"
+    ) -> Interaction:
         """A user picks a message command on a message with `content`."""
         message = self.message_payload(content, user(777, "someone"), guild=True)
         data = {
@@ -324,7 +328,7 @@ class FakeDiscord:
             "target_id": message["id"],
             "resolved": {"messages": {message["id"]: message}},
         }
-        return await self._interact(data, user_id, dm=False)
+        return await self._interact(data, user_id, dm=False, locale=locale)
 
     async def _interact(
         self,
@@ -334,6 +338,7 @@ class FakeDiscord:
         kind: int = 2,
         permissions: int = ALL_PERMISSIONS,
         guild_id: int = GUILD_ID,
+        locale: str = "en-US",
     ) -> Interaction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
         author = user(user_id, f"user{user_id}")
@@ -346,7 +351,7 @@ class FakeDiscord:
             "data": data,
             "attachment_size_limit": 8 * 1024 * 1024,
             "app_permissions": "0",
-            "locale": "en-US",
+            "locale": locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)},
         }
@@ -384,6 +389,32 @@ class FakeDiscord:
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    async def join_guild(self, guild_id: int = GUILD_ID, preferred_locale: str = "en-US") -> None:
+        """The bot joins a server (GUILD_CREATE), whose community language is
+        `preferred_locale`: from then on the bot knows the server of its messages."""
+        await self.dispatch(
+            "GUILD_CREATE",
+            {
+                "id": str(guild_id),
+                "name": "a server",
+                "icon": None,
+                "owner_id": "999",
+                "preferred_locale": preferred_locale,
+                "features": [],
+                "roles": [],
+                "emojis": [],
+                "stickers": [],
+                "channels": [],
+                "threads": [],
+                "members": [],
+                "voice_states": [],
+                "presences": [],
+                "member_count": 2,
+                "large": False,
+                "joined_at": _now(),
+            },
+        )
 
     def message_payload(
         self,

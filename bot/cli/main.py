@@ -39,6 +39,9 @@ With no command: the Discord bot when DISCORD_TOKEN is set, else the question pr
 
 Handler = Callable[[argparse.Namespace, "Settings"], int]
 
+LANG_CODES = "en, ru, de, es, fr, pt, zh"
+"""What `--lang` offers: `bot.wording.LANGUAGES`, named here so `--help` imports nothing."""
+
 
 def _top_k(text: str) -> int:
     try:
@@ -101,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     repl = sub.add_parser("repl", parents=[common], help="an interactive question prompt")
     repl.set_defaults(handler=cmd_repl)
+    for command in (ask, repl):
+        command.add_argument(
+            "--lang",
+            default="en",
+            metavar="CODE",
+            help=f"the language of the bot's own lines: {LANG_CODES} (others: English); "
+            "quotes stay in the article's words",
+        )
 
     index = sub.add_parser("index", parents=[common], help="build or refresh the cached index")
     index.add_argument("--refresh", action="store_true", help="fetch and rebuild even if cached")
@@ -265,6 +276,7 @@ def _prepare(settings: Settings, **kwargs: Any) -> Ready:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer each question given, or each line of stdin for `-`."""
     from bot.cli.text import format_answer, printable
+    from bot.wording import catalog
     from embeddings.question import QuestionError, clean_question
 
     from_stdin = args.questions == ["-"]
@@ -288,12 +300,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     answerer = Answerer(ready.retriever, settings.cache_dir)
     questions = _stdin_questions() if from_stdin else iter(args.questions)
     out, bold = sys.stdout, _is_tty(sys.stdout)
+    words = catalog(args.lang)
     for question in questions:
         answer = answerer.answer(question, scope, settings.top_k)
         if args.json:
             out.write(json.dumps(answer_json(answer, scope), ensure_ascii=False) + "\n")
         else:
-            out.write(f"Q: {printable(answer.question)}\n{format_answer(answer, bold)}\n\n")
+            text = format_answer(answer, bold, words)
+            out.write(f"Q: {printable(answer.question)}\n{text}\n\n")
         out.flush()
     return 0
 
@@ -313,10 +327,11 @@ def _is_tty(stream: TextIO) -> bool:
 def cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
     """An interactive prompt with line editing and history."""
     from bot.cli.repl import run_repl
+    from bot.wording import catalog
 
     print("Loading the model and the article ...", file=sys.stderr)
     ready = _prepare(settings)
-    return run_repl(ready.retriever, settings)
+    return run_repl(ready.retriever, settings, catalog(getattr(args, "lang", "en")))
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:

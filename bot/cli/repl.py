@@ -9,20 +9,21 @@ from types import ModuleType
 
 from bot.cli.text import format_answer, format_source
 from bot.settings import Settings
-from bot.wording import is_greeting
+from bot.wording import ENGLISH, Catalog, is_greeting
 from embeddings.retriever import Retriever
 
 EXIT_WORDS = frozenset({"quit", "exit", ":q"})
-USAGE = "Type a question and press Enter; Ctrl-D or 'quit' leaves."
+USAGE = ENGLISH.usage
 
 
-def run_repl(retriever: Retriever, settings: Settings) -> int:
-    """Ask questions until end of input or `quit`; history is kept in the cache directory."""
+def run_repl(retriever: Retriever, settings: Settings, words: Catalog = ENGLISH) -> int:
+    """Ask questions until end of input or `quit`; history is kept in the cache directory.
+    The prompt's own lines are in the language of `words`."""
     history = settings.cache_dir / "history"
     readline = _enable_line_editing(history)
     article = retriever.index.article
     print(format_source(article, label="Ask about"))
-    print(USAGE + "\n")
+    print(words.usage + "\n")
     bold = sys.stdout.isatty()
     try:
         while True:
@@ -36,9 +37,9 @@ def run_repl(retriever: Retriever, settings: Settings) -> int:
             if not line.strip():
                 continue
             if is_greeting(line):  # "help", "?", "hi"
-                print(USAGE + "\n")
+                print(words.usage + "\n")
                 continue
-            print(format_answer(retriever.answer(line, settings.top_k), bold) + "\n")
+            print(format_answer(retriever.answer(line, settings.top_k), bold, words) + "\n")
     except KeyboardInterrupt:
         print()
     finally:

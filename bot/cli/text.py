@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.wording import ABOUT, NOT_FOUND, REPHRASE, TENTATIVE
+from bot.wording import ENGLISH, Catalog
 from embeddings.answer import Answer
 from embeddings.article import Article
 
@@ -12,19 +12,20 @@ WIDTH = 88
 _BOLD, _RESET = "\033[1m", "\033[0m"
 
 
-def format_answer(answer: Answer, bold: bool = False) -> str:
-    """The quoted passages with their paragraph numbers and best sentence, then the source."""
+def format_answer(answer: Answer, bold: bool = False, words: Catalog = ENGLISH) -> str:
+    """The quoted passages with their paragraph numbers and best sentence, then the source;
+    the decline, tentative and "about" lines in the language of `words`, quotes verbatim."""
     lines: list[str] = []
     if answer.note:
         lines.append(f"(note: {answer.note})")
     if answer.error:
         lines.append(f"error: {answer.error}")
     elif not answer.answered:
-        lines += [NOT_FOUND, REPHRASE]
+        lines += [words.not_found, words.rephrase]
     elif answer.tentative:
-        lines.append(TENTATIVE)
+        lines.append(words.tentative)
     elif answer.about:
-        lines.append(ABOUT)
+        lines.append(words.about)
     several = len(answer.articles) > 1
     for passage in answer.passages:
         text = passage.text

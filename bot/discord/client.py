@@ -25,6 +25,7 @@ from bot.discord.commands import add_commands, channels_of
 from bot.discord.cooldown import UserCooldowns, cooldown_message
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
 from bot.discord.library_commands import WEB_ONLY, add_library_commands
+from bot.discord.translator import CatalogTranslator
 from bot.library.answering import Answerer, NotReady, add_indexed, open_library
 from bot.library.changes import ChangeWatcher
 from bot.library.schema import BOT_WIDE
@@ -32,7 +33,7 @@ from bot.library.scope import Scopes
 from bot.library.store import Added, Library, LibraryError, StoredArticle
 from bot.settings import Settings
 from bot.startup import prepare
-from bot.wording import example_question, is_greeting
+from bot.wording import ENGLISH, Catalog, catalog, example_question, is_greeting
 from embeddings.answer import Answer
 from embeddings.article import Article
 from embeddings.question import QuestionError, clean_question
@@ -43,7 +44,7 @@ from embeddings.sources.web import fetch_article
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
+APOLOGY = ENGLISH.apology
 BUSY_EVERYWHERE = "I am adding many articles right now: try again in a minute."
 
 ADDS_AT_ONCE = 2
@@ -111,6 +112,7 @@ class ArticleBot(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         """Load the model and the index off the event loop; register commands in a dev server."""
+        await self.tree.set_translator(CatalogTranslator())  # descriptions in each language
         if self.retriever is None and self._load_article:
             ready = await asyncio.to_thread(prepare, self.settings)
             self.retriever = ready.retriever
@@ -314,13 +316,16 @@ class ArticleBot(discord.AutoShardedClient):
         if not in_dm and not _mentions(message, me.id):
             return
         question = message.content if in_dm else strip_mentions(message.content, me.id)
+        words = _words_of(message)
         try:
-            await self._answer_message(message, question, in_dm)
+            await self._answer_message(message, question, in_dm, words)
         except Exception:
             log.exception("failed to answer message %s", message.id)
-            await quietly(message.channel.send(APOLOGY, allowed_mentions=NO_MENTIONS))
+            await quietly(message.channel.send(words.apology, allowed_mentions=NO_MENTIONS))
 
-    async def _answer_message(self, message: discord.Message, question: str, in_dm: bool) -> None:
+    async def _answer_message(
+        self, message: discord.Message, question: str, in_dm: bool, words: Catalog
+    ) -> None:
         async def send(text: str | None = None, reply: Reply | None = None) -> None:
             kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
             if reply is not None:
@@ -331,41 +336,42 @@ class ArticleBot(discord.AutoShardedClient):
                 await message.reply(text, mention_author=False, **kwargs)
 
         if is_blank(question):
-            await send(self.blank_reply())
+            await send(self.blank_reply(words))
         elif is_greeting(question):  # costs no question
-            await send(self.help_text())
+            await send(self.help_text(words))
         elif (retry_after := self.cooldowns.hit(message.author.id)) is not None:
             if self.cooldowns.first_refusal(message.author.id):  # once per wait, not per mention
-                await self._tell_privately(message, cooldown_message(retry_after), in_dm)
+                await self._tell_privately(message, cooldown_message(retry_after, words), in_dm)
         else:
             # A server not in the cache leaves `guild` empty; its channel still knows it.
             where = (
                 message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
             )
             answer = await self.answer(question, None, where, channels_of(message.channel))
-            await send(reply=answer_reply(answer))
+            await send(reply=answer_reply(answer, words=words))
 
-    def help_text(self) -> str:
+    def help_text(self, words: Catalog = ENGLISH) -> str:
         """The `/help` text, with the bot's name as users see it."""
-        return help_text(self.user.name if self.user else "bot", self.example())
+        return help_text(self.user.name if self.user else "bot", self.example(words), words)
 
-    def example(self) -> str:
+    def example(self, words: Catalog = ENGLISH) -> str:
         """An example question about the loaded article."""
-        return example_question(self.retriever.index.article if self.retriever else None)
+        article = self.retriever.index.article if self.retriever else None
+        return example_question(article, words)
 
-    def blank_reply(self) -> str:
+    def blank_reply(self, words: Catalog = ENGLISH) -> str:
         """The reply to a blank question."""
-        return f"Please ask a question about the article, for example: *{self.example()}*"
+        return words.blank.format(example=self.example(words))
 
-    def refusal(self, user_id: int, question: str) -> str | None:
+    def refusal(self, user_id: int, question: str, words: Catalog = ENGLISH) -> str | None:
         """Why a question will not be answered (blank, or the user's cooldown), else None.
 
         A question that is answered counts towards the asker's cooldown.
         """
         if is_blank(question):
-            return self.blank_reply()
+            return self.blank_reply(words)
         retry_after = self.cooldowns.hit(user_id)
-        return cooldown_message(retry_after) if retry_after is not None else None
+        return cooldown_message(retry_after, words) if retry_after is not None else None
 
     async def _tell_privately(self, message: discord.Message, text: str, dm: bool) -> None:
         """Tell only the asker: in the DM, else in a private message, else with a reaction."""
@@ -383,10 +389,11 @@ class ArticleBot(discord.AutoShardedClient):
         """Log the traceback; give the user a short apology only they see."""
         command = interaction.command.name if interaction.command else "?"
         log.error("command /%s failed", command, exc_info=error)
+        apology = catalog(interaction.locale).apology
         if interaction.response.is_done():
-            await quietly(interaction.followup.send(APOLOGY, ephemeral=True))
+            await quietly(interaction.followup.send(apology, ephemeral=True))
         else:
-            await quietly(interaction.response.send_message(APOLOGY, ephemeral=True))
+            await quietly(interaction.response.send_message(apology, ephemeral=True))
 
 
 def is_blank(question: str) -> bool:
@@ -396,6 +403,12 @@ def is_blank(question: str) -> bool:
     except QuestionError:
         return True
     return False
+
+
+def _words_of(message: discord.Message) -> Catalog:
+    """The bot's words for a DM or a mention, which carry no locale: in the server's
+    language where the server is known, else English."""
+    return catalog(message.guild.preferred_locale if message.guild else None)
 
 
 def _mentions(message: discord.Message, user_id: int) -> bool:

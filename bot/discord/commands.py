@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.discord.format import NO_MENTIONS, answer_reply, article_reply, articles_reply
 from bot.discord.library_commands import article_choices, article_id
 from bot.library.store import LibraryError
+from bot.wording import catalog
 from embeddings.question import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
@@ -34,8 +35,10 @@ async def respond_to_question(
     show_scores: bool = False,
     article_id: int | None = None,
 ) -> None:
-    """Shared by `/ask` and the context menu: check, defer at once, answer, edit the reply."""
-    refusal = bot.refusal(interaction.user.id, question)
+    """Shared by `/ask` and the context menu: check, defer at once, answer, edit the reply.
+    The bot's own words are in the asker's language (`interaction.locale`)."""
+    words = catalog(interaction.locale)
+    refusal = bot.refusal(interaction.user.id, question, words)
     if refusal is not None:
         await interaction.response.send_message(refusal, ephemeral=True)
         return
@@ -48,7 +51,7 @@ async def respond_to_question(
     except LibraryError as exc:
         await interaction.edit_original_response(content=str(exc))
         return
-    reply = answer_reply(answer, show_scores)
+    reply = answer_reply(answer, show_scores, words)
     await interaction.edit_original_response(
         embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
     )
@@ -89,7 +92,11 @@ def add_commands(bot: ArticleBot) -> None:
         except LibraryError as exc:
             await interaction.edit_original_response(content=str(exc))
             return
-        reply = article_reply(articles[0]) if len(articles) == 1 else articles_reply(articles)
+        words = catalog(interaction.locale)
+        if len(articles) == 1:
+            reply = article_reply(articles[0], words)
+        else:
+            reply = articles_reply(articles, words)
         await interaction.edit_original_response(
             embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
         )
@@ -98,7 +105,7 @@ def add_commands(bot: ArticleBot) -> None:
     async def help_command(interaction: discord.Interaction) -> None:
         """How to ask me about the article."""
         await interaction.response.send_message(
-            bot.help_text(), ephemeral=True, allowed_mentions=NO_MENTIONS
+            bot.help_text(catalog(interaction.locale)), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @bot.tree.context_menu(name="Ask the article")

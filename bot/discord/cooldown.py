@@ -6,6 +6,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from bot.wording import ENGLISH, Catalog
+
 
 class UserCooldowns:
     """At most `rate` questions per user in any sliding window of `per` seconds."""
@@ -49,7 +51,7 @@ class UserCooldowns:
             del self._told_until[user_id]
 
 
-def cooldown_message(retry_after: float) -> str:
-    """The friendly note a user gets when asking too fast."""
+def cooldown_message(retry_after: float, words: Catalog = ENGLISH) -> str:
+    """The friendly note a user gets when asking too fast, in the language of `words`."""
     seconds = max(1, int(retry_after + 0.999))
-    return f"You're asking quickly! Please try again in {seconds} s."
+    return words.cooldown.format(seconds=seconds)

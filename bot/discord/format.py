@@ -14,9 +14,7 @@ from urllib.parse import quote
 import discord
 
 from bot.library.store import StoredArticle
-from bot.wording import ABOUT as PLAIN_ABOUT
-from bot.wording import NOT_FOUND, REPHRASE
-from bot.wording import TENTATIVE as PLAIN_TENTATIVE
+from bot.wording import ENGLISH, Catalog
 from embeddings.answer import Answer, Passage
 from embeddings.article import Article
 
@@ -30,8 +28,8 @@ URL_LIMIT = 512
 ELLIPSIS = "\u2026"
 COLOR = 0x2B6CB0
 
-TENTATIVE = f"*{PLAIN_TENTATIVE}*"
-ABOUT = f"*{PLAIN_ABOUT}*"
+TENTATIVE = f"*{ENGLISH.tentative}*"
+ABOUT = f"*{ENGLISH.about}*"
 NO_MENTIONS = discord.AllowedMentions.none()
 TITLE_SHOWN = 200
 _URL_SAFE = "%:/?#[]@!$&'*+,;=-._~"  # RFC 3986 less "(" and ")", which end a masked link
@@ -111,18 +109,26 @@ def _odd_backslashes_before(text: str, index: int) -> int:
     return run % 2
 
 
-def quote_passage(passage: Passage, budget: int, show_score: bool = False, source: str = "") -> str:
+def quote_passage(
+    passage: Passage,
+    budget: int,
+    show_score: bool = False,
+    source: str = "",
+    words: Catalog = ENGLISH,
+) -> str:
     """A passage as a block quote with its best sentence in bold, at most `budget` characters;
-    `source` names its article (when an answer quotes several).
+    `source` names its article (when an answer quotes several). Only the heading is in the
+    language of `words`: the quote is the article's text.
 
     What is cut goes first from after the best sentence, then from before it.
     """
     score = f" \u00b7 score {passage.score:.2f}" if show_score else ""
     cited = f" \u00b7 {source}" if source else ""
-    header = f"**Paragraph {passage.paragraph}**{cited}{score}\n> "
+    heading = words.paragraph.format(number=passage.paragraph)
+    header = f"**{heading}**{cited}{score}\n> "
     room = budget - len(header) - 4  # 4: the bold markers
     if room < 8:
-        return shorten(f"Paragraph {passage.paragraph}", budget)
+        return shorten(heading, budget)
     text, sentence = _fold(passage.text), _fold(passage.highlight)
     start = text.find(sentence) if sentence else -1
     if start < 0:
@@ -159,7 +165,7 @@ def text_fragment_url(url: str, sentence: str) -> str:
     return link if len(link) <= URL_LIMIT else base
 
 
-def _embed(article: Article, description: str) -> discord.Embed:
+def _embed(article: Article, description: str, words: Catalog) -> discord.Embed:
     embed = discord.Embed(
         title=shorten(article.title, TITLE_LIMIT),
         url=article.url or None,
@@ -167,33 +173,38 @@ def _embed(article: Article, description: str) -> discord.Embed:
         color=COLOR,
     )
     if article.published:
-        embed.set_footer(text=f"Published {article.published.isoformat()}")
+        embed.set_footer(text=words.published_on.format(date=article.published.isoformat()))
     return embed
 
 
-def answer_reply(answer: Answer, show_scores: bool = False) -> Reply:
-    """The reply to a question: quoted passages and the source link, or a short decline."""
-    question = f"**Q:** {shorten(escape(answer.question), 300)}\n\n" if answer.question else ""
+def answer_reply(answer: Answer, show_scores: bool = False, words: Catalog = ENGLISH) -> Reply:
+    """The reply to a question: quoted passages and the source link, or a short decline; the
+    bot's own words in the language of `words`, the quotes verbatim."""
+    label = words.question_label
+    question = f"**{label}** {shorten(escape(answer.question), 300)}\n\n" if answer.question else ""
     if not answer.answered or not answer.passages:
-        text = f"{question}{NOT_FOUND}\n{REPHRASE}"
+        text = f"{question}{words.not_found}\n{words.rephrase}"
         description = shorten(text, DESCRIPTION_LIMIT)
-        return Reply(_embed(answer.article, description), safe_url(answer.article.url))
+        embed = _embed(answer.article, description, words)
+        return Reply(embed, safe_url(answer.article.url), words.read_article)
     separator = "\n\n"
     note = [shorten(f"(Note: {escape(answer.note)})", 200)] if answer.note else []
-    lead = TENTATIVE if answer.tentative else ABOUT if answer.about else ""
-    head = question + (lead + separator if lead else "")
+    lead = words.tentative if answer.tentative else words.about if answer.about else ""
+    head = question + (f"*{lead}*{separator}" if lead else "")
     used = len(head) + sum(len(n) for n in note) + len(separator) * len(answer.passages)
     budget = (DESCRIPTION_LIMIT - used) // len(answer.passages)
     several = len(answer.articles) > 1
     blocks = [
-        quote_passage(p, budget, show_scores, _cite(answer.article_of(p), p) if several else "")
+        quote_passage(
+            p, budget, show_scores, _cite(answer.article_of(p), p) if several else "", words
+        )
         for p in answer.passages
     ] + note
     description = head + separator.join(blocks)
     link = None
     if answer.article.url:
         link = safe_url(text_fragment_url(answer.article.url, answer.passages[0].highlight))
-    return Reply(_embed(answer.article, description), link)
+    return Reply(_embed(answer.article, description, words), link, words.read_article)
 
 
 def _cite(article: Article, passage: Passage) -> str:
@@ -203,7 +214,7 @@ def _cite(article: Article, passage: Passage) -> str:
     return f"[{title}]({link})" if link else title
 
 
-def articles_reply(articles: tuple[Article, ...]) -> Reply:
+def articles_reply(articles: tuple[Article, ...], words: Catalog = ENGLISH) -> Reply:
     """The `/article` card of a channel that answers from several articles."""
     lines = []
     for article in articles[:20]:
@@ -211,9 +222,9 @@ def articles_reply(articles: tuple[Article, ...]) -> Reply:
         title = escape(shorten(article.title, 150))
         link = safe_url(article.url)
         lines.append(f"\u2022 [{title}]({link}){date}" if link else f"\u2022 {title}{date}")
-    more = [f"\u2026 and {len(articles) - 20} more"] if len(articles) > 20 else []
+    more = [words.articles_more.format(count=len(articles) - 20)] if len(articles) > 20 else []
     embed = discord.Embed(
-        title=f"I answer here from {len(articles)} articles",
+        title=words.articles_title.format(count=len(articles)),
         description=shorten("\n".join(lines + more), DESCRIPTION_LIMIT),
         color=COLOR,
     )
@@ -248,31 +259,22 @@ def library_page(stored: Sequence[StoredArticle], page: int, per_page: int) -> d
     return embed
 
 
-def article_reply(article: Article) -> Reply:
+def article_reply(article: Article, words: Catalog = ENGLISH) -> Reply:
     """The `/article` card: title, date, link, paragraph count and the opening as a teaser."""
     teaser = shorten(escape(article.paragraphs[0]), FIELD_LIMIT - 2) if article.paragraphs else ""
-    embed = _embed(article, f"> {teaser}" if teaser else "")
-    embed.add_field(name="Paragraphs", value=str(len(article.paragraphs)))
+    embed = _embed(article, f"> {teaser}" if teaser else "", words)
+    embed.add_field(name=words.paragraphs, value=str(len(article.paragraphs)))
     if article.published:
-        embed.add_field(name="Published", value=article.published.isoformat())
+        embed.add_field(name=words.published, value=article.published.isoformat())
     if article.url:
-        embed.add_field(name="Source", value=shorten(article.url, FIELD_LIMIT), inline=False)
-    return Reply(embed, safe_url(article.url))
+        embed.add_field(name=words.source, value=shorten(article.url, FIELD_LIMIT), inline=False)
+    return Reply(embed, safe_url(article.url), words.read_article)
 
 
-HELP_TEXT = """\
-**Ask me about the article** and I quote the passages that answer, with a link to the source.
-\u2022 `/ask question:` \u2014 add `count:` for more passages, `private:` to see the answer alone
-\u2022 Send me a **direct message** with your question
-\u2022 **Mention** me in a channel: `@{name} {example}`
-\u2022 Right-click a message \u2192 Apps \u2192 **Ask the article**
-\u2022 `/article` shows which article I answer from
-I only quote the article; if it doesn't say, I tell you so."""
-
-
-def help_text(bot_name: str, example: str) -> str:
-    """The `/help` text, with the bot's name and an example question."""
-    text = HELP_TEXT.replace("{name}", escape(bot_name)).replace("{example}", escape(example))
+def help_text(bot_name: str, example: str, words: Catalog = ENGLISH) -> str:
+    """The `/help` text in the language of `words`, with the bot's name and an example
+    question."""
+    text = words.help.format(name=escape(bot_name), example=escape(example))
     return shorten(text, CONTENT_LIMIT)
 
 
