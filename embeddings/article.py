@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 UNTITLED = "Untitled article"
 
@@ -19,7 +20,7 @@ class Article:
     url: str | None = None
     published: date | None = None
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """A hash of everything that is embedded: changes whenever a quote would."""
         payload = json.dumps([self.title, list(self.paragraphs)], ensure_ascii=False)

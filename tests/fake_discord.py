@@ -566,6 +566,8 @@ class FakeDiscord:
                 {"message": "Interaction has already been acknowledged.", "code": 40060}, 400
             )
         body = await request.json()
+        if len((body.get("data") or {}).get("content") or "") > 2000:
+            return respond({"message": "Invalid Form Body", "code": 50035}, 400)
         interaction.callbacks.append(body)
         interaction.callback_times.append(now - interaction.created)
         flags = (body.get("data") or {}).get("flags", 0)
@@ -603,6 +605,8 @@ class FakeDiscord:
         if interaction is None:
             return respond({"message": "Unknown Webhook", "code": 10015}, 404)
         body = await request.json()
+        if len(body.get("content") or "") > 2000:
+            return respond({"message": "Invalid Form Body", "code": 50035}, 400)
         getattr(interaction, kind).append(body)
         if kind == "edits":
             interaction.edit_times.append(time.monotonic() - interaction.created)

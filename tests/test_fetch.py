@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import socket
 import threading
 from collections.abc import Iterator
@@ -386,3 +387,14 @@ def test_type_and_declared_size_are_refused_before_the_body(
 
 def test_the_default_policy_is_the_strict_one() -> None:
     assert FetchPolicy() == FetchPolicy(allow_private=False, timeout=20.0, max_bytes=5 * 2**20)
+
+
+def test_a_compressed_page_is_measured_as_it_inflates(local: LocalServer) -> None:
+    """256 MB of zeros sent as 256 kB of gzip: refused at the cap, never inflated whole."""
+    url = f"http://127.0.0.1:{local.port}/bomb"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ArticleError) as caught:
+        download(url, LOCAL)
+    assert str(caught.value) == f"{url}: page larger than 5 MB"
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200  # the peak, whatever the speed: 256 MB would have shown

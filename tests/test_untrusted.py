@@ -15,8 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 import bot.discord.client as client_module
-from bot.discord.client import BUSY_EVERYWHERE
-from bot.discord.library_commands import WEB_ONLY
+from bot.discord.library_commands import BUSY_EVERYWHERE, WEB_ONLY
 from bot.library import answering
 from bot.library.store import Library, sqlite_url
 from bot.settings import Settings
@@ -363,3 +362,15 @@ async def test_the_bot_process_gives_up_trickling_pages_and_answers_everyone_els
         text = await replied(fake, add, timeout=30)
         assert text.startswith("Not added:") and "within 1 s" in text, text
     assert "Traceback" not in bot_process.log("bot")
+
+
+async def test_a_malformed_or_very_long_address_gets_one_short_line(
+    fake: FakeDiscord, stranger_bot: Library
+) -> None:
+    long_path = "x" * 1_900
+    for i, url in enumerate(
+        ["http://a..b/x", f"http://{'a' * 64}.example/", f"http://127.0.0.1:1/{long_path}"]
+    ):
+        added = await fake.subcommand("library", "add", {"url": url}, guild_id=GUILD_ID + i)
+        text = await replied(fake, added)  # no apology: an answer Discord accepted
+        assert text.startswith("Not added:") and len(text) <= 2000, text[:80]

@@ -4,11 +4,13 @@ servers that misbehave (trickle, send without end, hang after their headers)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import select
 import socket
 import socketserver
 import threading
 import time
+import zlib
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +24,15 @@ HOLD_SECONDS = 10.0
 ENDLESS_LIMIT = 1024**3
 
 
+@functools.cache
+def bomb() -> bytes:
+    """256 MiB of zeros, gzip-compressed (about 256 kB), made without holding them."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    zeros = bytes(2**20)
+    return b"".join(packer.compress(zeros) for _ in range(256)) + packer.flush()
+
+
+
 class LocalServer(socketserver.ThreadingTCPServer):
     """Serves, on `host`:
 
@@ -31,6 +42,7 @@ class LocalServer(socketserver.ThreadingTCPServer):
     - `/trickle`: headers, then one byte of body every 0.5 s;
     - `/trickle-headers`: the status line, then one byte of headers every 0.5 s;
     - `/endless`: a body without end and without a Content-Length;
+    - `/bomb`: 256 MB of zeros, gzip-compressed to about 256 kB;
     - `/image`: the headers of a PNG, then nothing;
     - `/declared-huge`: headers announcing 10 GB, then nothing;
     - anything else: 404.
@@ -91,6 +103,8 @@ class _Handler(socketserver.StreamRequestHandler):
         elif path == "/endless":
             self._head(200, "text/html")
             self._endless(path)
+        elif path == "/bomb":
+            self._send_gzip(bomb())
         elif path == "/image":
             self._head(200, "image/png", length=10**6)
             self._hold()
@@ -109,6 +123,10 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
         self._head(status, kind, length=len(body))
+        self.wfile.write(body)
+
+    def _send_gzip(self, body: bytes) -> None:
+        self._head(200, "text/html", length=len(body), extra="Content-Encoding: gzip\r\n")
         self.wfile.write(body)
 
     def _redirect(self, location: str) -> None:

@@ -2,8 +2,10 @@
 
 It translates between Discord and the retriever and adds nothing else. The model
 and the index load in `setup_hook`, in a worker thread, before the gateway
-connects; every question is answered in a single worker thread too, so the event
-loop only ever waits on the network.
+connects; every question is answered in a single worker thread too (or, when what it
+needs had to be built, in the building thread), so the event loop only ever waits on the
+network. Adds run in add threads of their own; a stranger's file or page is read in a
+process of its own (`sources.isolated`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from discord import app_commands
 from bot.discord.commands import add_commands, channels_of
 from bot.discord.cooldown import UserCooldowns, cooldown_message
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
-from bot.discord.library_commands import WEB_ONLY, add_library_commands
+from bot.discord.library_commands import BUSY_EVERYWHERE, WEB_ONLY, add_library_commands
 from bot.discord.translator import CatalogTranslator
 from bot.library.answering import Answerer, NotReady, add_indexed, open_library
 from bot.library.changes import ChangeWatcher
@@ -38,14 +40,13 @@ from embeddings.answer import Answer
 from embeddings.article import Article
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
-from embeddings.sources import is_url, parse_article
-from embeddings.sources.fetch import FetchPolicy
-from embeddings.sources.web import fetch_article
+from embeddings.sources import is_url
+from embeddings.sources.fetch import FetchPolicy, download
+from embeddings.sources.isolated import ReadingBudget, parse_isolated
 
 log = logging.getLogger(__name__)
 
 APOLOGY = ENGLISH.apology
-BUSY_EVERYWHERE = "I am adding many articles right now: try again in a minute."
 
 ADDS_AT_ONCE = 2
 """Adds (fetching, reading, indexing) that run at once, bot-wide, each in a thread of its
@@ -53,6 +54,10 @@ own: never in the threads that answer or read the library."""
 
 ADDS_WAITING = 8
 """Adds that may wait for a turn; more are told to try again later."""
+
+READING = ReadingBudget()
+"""What reading one article from Discord may cost (time, memory, text): see
+docs/security.md."""
 
 PREPARE_TRIES = 3
 """Times a question waits for a missing index or shelf to be built before it is answered
@@ -215,12 +220,16 @@ class ArticleBot(discord.AutoShardedClient):
         """The lock that lets one add run at a time in a server."""
         return self._add_locks.setdefault(guild_id, asyncio.Lock())
 
+    def adds_full(self) -> bool:
+        """Whether as many adds run and wait as may: a new one is told to try later."""
+        return self._adds_pending >= ADDS_AT_ONCE + ADDS_WAITING
+
     async def add_article(
         self, guild_id: int, source: str | tuple[str, bytes], added_by: str
     ) -> Added:
         """Read an article (a web address, or a file's name and bytes), build its index and
         keep it in a server's library, in a thread for adds: nothing else waits for it."""
-        if self._adds_pending >= ADDS_AT_ONCE + ADDS_WAITING:
+        if self.adds_full():
             raise LibraryError(BUSY_EVERYWHERE)
         self._adds_pending += 1
         try:
@@ -239,10 +248,11 @@ class ArticleBot(discord.AutoShardedClient):
             policy = FetchPolicy(
                 allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout
             )
-            article = fetch_article(source, None, policy=policy)  # kept in the library only
+            page = download(source, policy)  # kept in the library only, not as a page
+            article = parse_isolated(page.body, ".html", source, page.url, READING)
         else:
             name, data = source
-            article = parse_article(data, Path(name).suffix, source=name)
+            article = parse_isolated(data, Path(name).suffix, name, None, READING)
         if len(article.paragraphs) > settings.library_max_paragraphs:
             raise LibraryError(
                 f"the article is too large ({len(article.paragraphs)} paragraphs, "

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.discord.format import NO_MENTIONS, escape, library_page, safe_url, title_text
+from bot.discord.format import (
+    CONTENT_LIMIT,
+    NO_MENTIONS,
+    escape,
+    library_page,
+    safe_url,
+    shorten,
+    title_text,
+)
 from bot.library.schema import BOT_WIDE
 from bot.library.store import LibraryError
 from embeddings.errors import ArticleBotError
@@ -38,6 +46,7 @@ NEEDS_MANAGE_SERVER = "Only members with the Manage Server permission can change
 SERVER_ONLY = "The library belongs to a server: use this in a server channel."
 BUSY = "Another article is being added in this server. Try again in a moment."
 WEB_ONLY = "Give a web address that starts with http:// or https://."
+BUSY_EVERYWHERE = "I am adding many articles right now: try again in a minute."
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 
 Choices = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
@@ -190,6 +199,9 @@ async def add_to_library(
     if lock.locked():
         await _tell(interaction, BUSY)
         return
+    if bot.adds_full():  # before the attachment is read or the server's limit counted
+        await _tell(interaction, BUSY_EVERYWHERE)
+        return
     if (wait := bot.add_limits.hit(guild_id)) is not None:
         await _tell(interaction, f"This server has added many articles lately. {_later(wait)}")
         return
@@ -201,7 +213,8 @@ async def add_to_library(
             added = await bot.add_article(guild_id, source, str(interaction.user))
         except (ArticleBotError, discord.HTTPException) as exc:
             text = str(exc) if isinstance(exc, ArticleBotError) else "I could not read that file."
-            await interaction.edit_original_response(content=f"Not added: {escape(text)}")
+            said = shorten(f"Not added: {escape(text)}", CONTENT_LIMIT)
+            await interaction.edit_original_response(content=said)
             return
     article = added.stored.article
     date = f", {article.published.isoformat()}" if article.published else ""

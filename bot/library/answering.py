@@ -64,12 +64,10 @@ class NotReady(Exception):
         super().__init__(f"{len(articles)} indexes, {'a' if scope else 'no'} shelf to build")
         self.articles = articles
         self.scope = scope
-
-    @property
-    def key(self) -> tuple[object, ...]:
-        """Equal for needs that one build meets."""
-        hashes = tuple(a.content_hash for a in self.articles)
-        return hashes, None if self.scope is None else id(self.scope.articles)
+        self.key: tuple[object, ...] = (  # equal for needs that one build meets
+            tuple(a.content_hash for a in articles),
+            None if scope is None else id(scope.articles),
+        )
 
 
 class Answerer:

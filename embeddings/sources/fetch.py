@@ -95,7 +95,10 @@ class CheckedResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        addresses = await self._resolve(host)
+        try:
+            addresses = await self._resolve(host)
+        except (ValueError, UnicodeError) as exc:  # a name no resolver takes ("a..b")
+            raise RefusedAddress(f"{host} is not a valid name ({exc})") from None
         refused = [address for address in addresses if not self._allow(address)]
         if refused:
             log.warning("refused %s: it has the address %s", host, refused[0])
@@ -170,6 +173,9 @@ async def fetch(
             log.info("%s: no connection within %g s", url, policy.timeout)
             raise ArticleError(unreachable) from None
         raise ArticleError(f"{url}: no complete answer within {policy.timeout:g} s") from None
+    except (ValueError, UnicodeError) as exc:  # a URL aiohttp or yarl cannot take
+        log.info("%s: %s: %s", url, type(exc).__name__, exc)
+        raise ArticleError(f"{url}: not a valid web address") from None
     except aiohttp.ClientError as exc:
         log.info("%s: %s: %s", url, type(exc).__name__, exc)
         if isinstance(exc, aiohttp.ClientConnectorError) or not watch.connected:
