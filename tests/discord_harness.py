@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 import pytest
@@ -16,10 +17,10 @@ from embeddings.article import Article
 from embeddings.index import build_index
 from embeddings.models.protocol import Embedder
 from embeddings.retriever import Retriever
-from tests.fake_discord import TOKEN, FakeDiscord
+from tests.fake_discord import GUILD_ID, TOKEN, FakeDiscord
 from tests.fakes import FakeEmbedder
 
-__all__ = ["bot", "fake", "make_retriever", "start_bot"]
+__all__ = ["bot", "fake", "make_retriever", "start_bot", "synced_commands"]
 
 
 @pytest.fixture
@@ -61,3 +62,15 @@ async def bot(fake: FakeDiscord, settings: Settings, article: Article) -> AsyncI
     yield client
     await client.close()
     task.cancel()
+
+
+async def synced_commands(
+    fake: FakeDiscord, settings: Settings, article: Article
+) -> dict[str, dict[str, Any]]:
+    """The commands a bot registers at start in its dev server, by name, as the fake
+    received them."""
+    settings = settings.model_copy(update={"dev_guild_id": GUILD_ID})
+    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
+    await bot.login(TOKEN)
+    await bot.close()
+    return {c["name"]: c for c in fake.commands[str(GUILD_ID)]}

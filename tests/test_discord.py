@@ -22,7 +22,7 @@ from bot.wording import NOT_FOUND
 from embeddings.article import Article
 from embeddings.sources import load_article
 from tests import stats
-from tests.discord_harness import make_retriever, start_bot
+from tests.discord_harness import start_bot, synced_commands
 from tests.fake_discord import BOT_ID, CHANNEL_ID, GUILD_ID, TOKEN, FakeDiscord
 
 COMMANDS = {"ask", "article", "help", "library", "Ask the article", "Add to library"}
@@ -66,11 +66,7 @@ def within_limits(body: dict[str, Any]) -> bool:
 async def test_dev_guild_registers_commands_with_descriptions_and_bounded_options(
     fake: FakeDiscord, settings: Settings, article: Article
 ) -> None:
-    settings = settings.model_copy(update={"dev_guild_id": GUILD_ID})
-    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
-    await bot.login(TOKEN)
-    await bot.close()
-    commands = {c["name"]: c for c in fake.commands[str(GUILD_ID)]}
+    commands = await synced_commands(fake, settings, article)
     assert set(commands) == COMMANDS
     library = commands["library"]
     assert {o["name"] for o in library["options"]} == {"add", "list", "remove", "use"}

@@ -12,8 +12,8 @@ from bot.discord.client import ArticleBot
 from bot.settings import Settings
 from bot.wording import CATALOGS, ENGLISH
 from embeddings.article import Article
-from tests.discord_harness import make_retriever
-from tests.fake_discord import BOT_ID, GUILD_ID, TOKEN, FakeDiscord
+from tests.discord_harness import synced_commands
+from tests.fake_discord import BOT_ID, GUILD_ID, FakeDiscord
 
 QUESTION = "When will the president decide to respond to the letter, says Peskov?"
 DECLINED = "zebra xylophone quokka recipe"
@@ -76,11 +76,7 @@ async def test_an_unknown_locale_gets_english(fake: FakeDiscord, bot: ArticleBot
 async def test_synced_commands_carry_descriptions_in_every_language_names_in_english(
     fake: FakeDiscord, settings: Settings, article: Article
 ) -> None:
-    settings = settings.model_copy(update={"dev_guild_id": GUILD_ID})
-    bot = ArticleBot(settings, make_retriever(article), guild_ready_timeout=0.05)
-    await bot.login(TOKEN)
-    await bot.close()
-    commands = {c["name"]: c for c in fake.commands[str(GUILD_ID)]}
+    commands = await synced_commands(fake, settings, article)
     ask = commands["ask"]
     assert set(ask["description_localizations"]) == TRANSLATED_LOCALES
     assert ask["description_localizations"]["ru"] == CATALOGS["ru"].descriptions["/ask"]
