@@ -8,6 +8,7 @@ input refused with one line. What comes back is the article as JSON, never a pic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import resource
@@ -84,7 +85,8 @@ def _read(
     send: Connection, raw: bytes, suffix: str, source: str, url: str | None, memory: int
 ) -> None:
     """In the child: parse, and send ("article", JSON) or ("error", line)."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    with contextlib.suppress(ValueError, OSError):  # not every system limits memory so
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from embeddings.sources import parse_article
 
     try:
