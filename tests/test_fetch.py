@@ -395,6 +395,9 @@ def test_a_compressed_page_is_measured_as_it_inflates(local: LocalServer) -> Non
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ArticleError) as caught:
         download(url, LOCAL)
-    assert str(caught.value) == f"{url}: page larger than 5 MB"
+    assert str(caught.value) in (  # by our cap, or (older aiohttp) by aiohttp's own
+        f"{url}: page larger than 5 MB",
+        f"{url}: no valid answer from the server",
+    )
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200  # the peak, whatever the speed: 256 MB would have shown

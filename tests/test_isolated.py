@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from embeddings.article import Article
 from embeddings.errors import ArticleError
-from embeddings.sources.isolated import ReadingBudget, parse_isolated
+from embeddings.sources.isolated import ReadingBudget, check_budget, parse_isolated
 
 MARKDOWN = b"# Bakery opens\n\nThe baker said the ovens run from four in the morning.\n"
 
@@ -30,7 +31,6 @@ def test_reading_past_the_deadline_is_given_up() -> None:
 @pytest.mark.parametrize(
     ("text", "budget", "message"),
     [
-        ("Word " * 50_000, ReadingBudget(characters=100_000), r"too long \(249,999 characters"),
         ("The cat sat here. " * 3_000, ReadingBudget(sentences=1_000), "too many sentences"),
         (
             " ".join(f"w{i}x" for i in range(3_000)),
@@ -45,3 +45,10 @@ def test_an_article_whose_index_would_cost_too_much_is_refused(
     raw = f"# Long\n\n{text}\n".encode()
     with pytest.raises(ArticleError, match=message):
         parse_isolated(raw, ".md", "long.md", None, budget)
+
+
+def test_an_article_over_the_character_budget_is_refused() -> None:
+    article = Article("Long", ("Word " * 20,) * 2_500)
+    with pytest.raises(ArticleError, match=r"^long.md: too long \(250,000 characters"):
+        check_budget(article, "long.md", ReadingBudget(characters=100_000))
+    check_budget(Article("Long", article.paragraphs[:900]), "long.md", ReadingBudget())

@@ -12,8 +12,10 @@ import contextlib
 import json
 import multiprocessing
 import resource
+import tempfile
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from embeddings.article import Article
 from embeddings.errors import ArticleError
@@ -22,11 +24,12 @@ from embeddings.sources.json import article_to_json, parse_json_article
 
 @dataclass(frozen=True)
 class ReadingBudget:
-    """How long reading may take, the memory it may use, and how much text an article
-    may hold: its characters, sentences and distinct words decide the cost of its index."""
+    """How long reading may take, the address space it may use (0: no limit, as address
+    space is a poor measure of a Python process's memory), and how much text an article may
+    hold: its characters, sentences and distinct words decide the cost of its index."""
 
     seconds: float = 30.0
-    memory_bytes: int = 2 * 1024**3
+    memory_bytes: int = 0
     characters: int = 200_000
     sentences: int = 4_000
     words: int = 15_000
@@ -39,14 +42,24 @@ def parse_isolated(
     one line when it fails, runs out of time or memory, or yields too much text."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_read,
-        args=(send, raw, suffix, source, url, budget.memory_bytes),
-        name="article-reader",
-        daemon=True,
-    )
-    child.start()
-    send.close()
+    with tempfile.NamedTemporaryFile(prefix="article-") as given:
+        given.write(raw)  # a file, not the start-up pipe: a child that fails early blocks no one
+        given.flush()
+        child = context.Process(
+            target=_read,
+            args=(send, given.name, suffix, source, url, budget.memory_bytes),
+            name="article-reader",
+            daemon=True,
+        )
+        child.start()
+        send.close()
+        return _answer(child, receive, source, budget)
+
+
+def _answer(
+    child: BaseProcess, receive: Connection, source: str, budget: ReadingBudget
+) -> Article:
+    """The reading process's article, or `ArticleError`; the process ended either way."""
     try:
         if not receive.poll(budget.seconds):
             raise ArticleError(f"{source}: took too long to read (over {budget.seconds:g} s)")
@@ -82,13 +95,17 @@ def check_budget(article: Article, source: str, budget: ReadingBudget) -> None:
 
 
 def _read(
-    send: Connection, raw: bytes, suffix: str, source: str, url: str | None, memory: int
+    send: Connection, path: str, suffix: str, source: str, url: str | None, memory: int
 ) -> None:
-    """In the child: parse, and send ("article", JSON) or ("error", line)."""
-    with contextlib.suppress(ValueError, OSError):  # not every system limits memory so
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    """In the child: parse the file at `path`, and send ("article", JSON) or ("error",
+    line)."""
+    if memory:
+        with contextlib.suppress(ValueError, OSError):  # not every system limits memory so
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from embeddings.sources import parse_article
 
+    with open(path, "rb") as given:
+        raw = given.read()
     try:
         answer = ["article", article_to_json(parse_article(raw, suffix, source, url))]
     except ArticleError as exc:
