@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (questions in their own scripts and punctuation)
 """Questions about the article as a whole ("What is this article about?", "When was it
 published?"): told apart by the model, as closeness to a few such questions.
 
@@ -26,6 +27,17 @@ ABOUT_QUESTIONS = (
     "Who published this article?",
     "Who wrote this article?",
     "Where is this article from?",
+    # The same in the languages the bot speaks: a multilingual model finds them across
+    # languages anyway, but less surely than in the asker's own.
+    "О чём эта статья?",
+    "Когда опубликована эта статья?",
+    "Worum geht es in diesem Artikel?",
+    "¿De qué trata este artículo?",
+    "De quoi parle cet article ?",
+    "Sobre o que é este artigo?",
+    "这篇文章讲的是什么？",
+    "这篇文章是什么时候发表的？",
+    "عن ماذا يتحدث هذا المقال؟",
 )
 """Questions about an article as a whole; a question close to any of them is one too."""
 

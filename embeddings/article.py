@@ -1,4 +1,4 @@
-"""The article: a titled list of paragraphs that can be quoted verbatim."""
+"""The article: a titled list of paragraphs that can be quoted verbatim, in a language."""
 
 from __future__ import annotations
 
@@ -13,15 +13,23 @@ UNTITLED = "Untitled article"
 
 @dataclass(frozen=True)
 class Article:
-    """A titled article split into paragraphs that can be quoted verbatim."""
+    """A titled article split into paragraphs that can be quoted verbatim.
+
+    `language` is the ISO 639-1 code of its text ("und" when it cannot be told), which the
+    lexical side reads it in; `sources` detect it when they read an article. An article
+    made in code is English unless it says otherwise.
+    """
 
     title: str
     paragraphs: tuple[str, ...]
     url: str | None = None
     published: date | None = None
+    language: str = "en"
 
     @cached_property
     def content_hash(self) -> str:
-        """A hash of everything that is embedded: changes whenever a quote would."""
+        """A hash of everything that is embedded: changes whenever a quote would. The
+        language is not in it: it is read from the same text (the index cache's key adds
+        it)."""
         payload = json.dumps([self.title, list(self.paragraphs)], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()

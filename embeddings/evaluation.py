@@ -6,14 +6,16 @@ import gzip
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from embeddings import scoring
 from embeddings.article import Article
 from embeddings.errors import ArticleError
+from embeddings.language.detect import detect_language
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Ranking, Retriever, fuse
 from embeddings.types import Scores
@@ -31,11 +33,13 @@ METHODS: dict[str, Method] = {
 
 @dataclass(frozen=True)
 class Case:
-    """A question and its right paragraph (0-based), or None when the article has no answer."""
+    """A question and its right paragraph (0-based), or None when the article has no answer;
+    `language` is the question's language when the question set names it."""
 
     question: str
     paragraph: int | None
     answers: tuple[str, ...] = ()
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class MethodScore:
 
 @dataclass
 class Report:
-    """Everything one evaluation run measured."""
+    """Everything one evaluation run measured; `by_language` the same for the questions of
+    each language, when the cases name their language."""
 
     methods: dict[str, MethodScore]
     on_topic: int = 0
@@ -91,6 +96,7 @@ class Report:
     questions: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    by_language: dict[str, Report] = field(default_factory=dict)
 
     @property
     def questions_per_second(self) -> float:
@@ -99,9 +105,71 @@ class Report:
     def rate(self, hits: int, total: int) -> float | None:
         return hits / total if total else None
 
+    @property
+    def answered(self) -> float | None:
+        """The share of on-topic questions answered, None without any."""
+        return self.rate(self.answered_on_topic, self.on_topic)
+
+    @property
+    def declined(self) -> float | None:
+        """The share of off-topic questions declined, None without any."""
+        return self.rate(self.declined_off_topic, self.off_topic)
+
+    def count(self, case: Case, ranking: Ranking, asked: Asked, hit: bool | None) -> None:
+        """Count one question asked of its own article, here and under its language."""
+        for report in self._reports_for(case):
+            report.questions += 1
+            if case.paragraph is None:
+                report.count_off_topic(asked)
+                continue
+            report.on_topic += 1
+            report.answered_on_topic += asked.answered
+            report.tentative_on_topic += asked.tentative
+            report.about_on_topic += asked.about
+            for name, score in report.methods.items():
+                score.add(METHODS[name](ranking), case.paragraph)
+            if hit is not None:
+                report.highlights += 1
+                report.highlight_hits += hit
+
+    def count_off_topic(self, asked: Asked, case: Case | None = None) -> None:
+        """Count a question asked of an article that does not answer it (with `case`, here
+        and under its language)."""
+        for report in self._reports_for(case) if case is not None else [self]:
+            report.off_topic += 1
+            report.declined_off_topic += not asked.answered
+            report.tentative_off_topic += asked.tentative
+            report.about_off_topic += asked.about
+
+    def _reports_for(self, case: Case) -> list[Report]:
+        if case.language is None:
+            return [self]
+        if case.language not in self.by_language:
+            self.by_language[case.language] = Report({m: MethodScore(m) for m in self.methods})
+        return [self, self.by_language[case.language]]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the bot did with one question of one article."""
+
+    answered: bool
+    tentative: bool  # answered, but tentatively (see `Retriever.is_tentative`)
+    about: bool  # answered as a question about the article as a whole
+
+    @classmethod
+    def of(cls, retriever: Retriever, ranking: Ranking) -> Asked:
+        about = retriever.is_about_the_article(ranking)
+        return cls(
+            answered=about or bool(retriever.select(ranking, 1)),
+            tentative=not about and retriever.is_tentative(ranking),
+            about=about,
+        )
+
 
 def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
-    """Read JSONL lines `{"question": str, "paragraph": <1-based int or null>}`."""
+    """Read JSONL lines `{"question": str, "paragraph": <1-based int or null>}`, each with
+    an optional `"language": str` (a code such as "de")."""
     cases = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -113,34 +181,110 @@ def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
         try:
             row = json.loads(line)
             question, paragraph = str(row["question"]), row["paragraph"]
+            language = row.get("language")
             if paragraph is not None and not (
                 isinstance(paragraph, int) and 1 <= paragraph <= paragraphs
             ):
                 raise ValueError(f"paragraph must be 1..{paragraphs} or null")
-        except (ValueError, KeyError, TypeError) as exc:
+            if language is not None and not (isinstance(language, str) and language):
+                raise ValueError("language must be a code such as 'de'")
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ArticleError(f"{path}:{number}: bad question line ({exc})") from None
-        cases.append(Case(question, None if paragraph is None else paragraph - 1))
+        cases.append(Case(question, None if paragraph is None else paragraph - 1, (), language))
     return tuple(cases)
 
 
-def read_squad(path: Path, limit: int | None = None) -> tuple[EvalSet, ...]:
-    """Read SQuAD JSON (optionally gzipped): one set per article, gold = the source paragraph."""
+def read_squad(
+    path: Path, limit: int | None = None, questions: Path | None = None
+) -> tuple[EvalSet, ...]:
+    """Read SQuAD JSON (optionally gzipped): one set per article, gold = the source paragraph.
+
+    With `questions`, a parallel translation of `path` in the same format, each question is
+    asked in its words instead (see `parallel_questions`); paragraphs and answers stay `path`'s.
+    """
+    data = _squad_data(path)
+    asked: list[str] | None = None
+    if questions is not None:
+        found = parallel_questions(_squad_questions(data), _squad_questions(_squad_data(questions)))
+        missing = sum(q is None for q in found)
+        if missing:
+            raise ArticleError(
+                f"{questions}: {missing} of {len(found)} questions of {path.name} have no "
+                "translation (matched by id, or by position when both have as many questions)"
+            )
+        asked = [q for q in found if q is not None]
+    sets = []
+    position = 0
+    for entry in data:
+        paragraphs, cases = [], []
+        for i, paragraph in enumerate(entry["paragraphs"]):
+            paragraphs.append(paragraph["context"])
+            for qa in paragraph["qas"]:
+                question = qa["question"] if asked is None else asked[position]
+                answers = tuple(a["text"] for a in qa.get("answers", ()))
+                cases.append(Case(question, i, answers))
+                position += 1
+        sets.append(EvalSet(_article(entry["title"].replace("_", " "), paragraphs), tuple(cases)))
+    return tuple(sets[:limit])
+
+
+def _squad_data(path: Path) -> list[dict[str, Any]]:
     try:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as f:
             data = json.load(f)["data"]
-    except (OSError, ValueError, KeyError) as exc:
+        for entry in data:
+            for paragraph in entry["paragraphs"]:
+                if not isinstance(paragraph["context"], str):
+                    raise ValueError("a context is not text")
+                for qa in paragraph["qas"]:
+                    if not isinstance(qa["question"], str):
+                        raise ValueError("a question is not text")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ArticleError(f"{path}: not a readable SQuAD file ({exc})") from None
-    sets = []
-    for entry in data[:limit]:
-        paragraphs = tuple(p["context"] for p in entry["paragraphs"])
-        cases = tuple(
-            Case(qa["question"], i, tuple(a["text"] for a in qa.get("answers", ())))
-            for i, p in enumerate(entry["paragraphs"])
-            for qa in p["qas"]
+    return list(data)
+
+
+def _squad_questions(data: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
+    """Every question of a SQuAD file in order, with its id (None where it has none)."""
+    return [
+        (qa.get("id"), qa["question"])
+        for entry in data
+        for paragraph in entry["paragraphs"]
+        for qa in paragraph["qas"]
+    ]
+
+
+def parallel_questions(
+    original: Sequence[tuple[str | None, str]], translated: Sequence[tuple[str | None, str]]
+) -> list[str | None]:
+    """For each `(id, question)` of `original`, the question of `translated` with the same
+    id; failing that, the one at the same position when both have as many questions; else None."""
+    by_id = {key: question for key, question in translated if key is not None}
+    found: list[str | None] = []
+    for position, (key, _) in enumerate(original):
+        if key is not None and key in by_id:
+            found.append(by_id[key])
+        elif len(original) == len(translated):
+            found.append(translated[position][1])
+        else:
+            found.append(None)
+    return found
+
+
+def as_one_article(sets: Sequence[EvalSet], title: str) -> EvalSet:
+    """Every set's paragraphs joined, in order, into one article; each case's right
+    paragraph moved to its place there."""
+    paragraphs: list[str] = []
+    cases: list[Case] = []
+    for item in sets:
+        offset = len(paragraphs)
+        paragraphs.extend(item.article.paragraphs)
+        cases.extend(
+            replace(case, paragraph=None if case.paragraph is None else case.paragraph + offset)
+            for case in item.cases
         )
-        sets.append(EvalSet(Article(entry["title"].replace("_", " "), paragraphs), cases))
-    return tuple(sets)
+    return EvalSet(_article(title, paragraphs), tuple(cases))
 
 
 def evaluate(
@@ -165,33 +309,14 @@ def evaluate(
                 report.failures.append(f"{case.question!r}: {exc}")
                 continue
             ranking = retriever.rank(question)
-            about = retriever.is_about_the_article(ranking)
-            answered = about or bool(retriever.select(ranking, 1))
-            tentative = not about and retriever.is_tentative(ranking)
-            report.questions += 1
-            if case.paragraph is None:
-                report.off_topic += 1
-                report.declined_off_topic += not answered
-                report.tentative_off_topic += tentative
-                report.about_off_topic += about
-            else:
-                report.on_topic += 1
-                report.answered_on_topic += answered
-                report.tentative_on_topic += tentative
-                report.about_on_topic += about
-                for name, score in report.methods.items():
-                    score.add(METHODS[name](ranking), case.paragraph)
-                if case.answers:
-                    report.highlights += 1
-                    sentence = retriever.highlight(case.paragraph, ranking)
-                    report.highlight_hits += any(a in sentence for a in case.answers)
+            hit = None
+            if case.paragraph is not None and case.answers:
+                sentence = retriever.highlight(case.paragraph, ranking)
+                hit = any(a in sentence for a in case.answers)
+            report.count(case, ranking, Asked.of(retriever, ranking), hit)
             if other is not None:
                 elsewhere = other.rank(question, ranking.query_vector)
-                about = other.is_about_the_article(elsewhere)
-                report.off_topic += 1
-                report.declined_off_topic += not (about or other.select(elsewhere, 1))
-                report.tentative_off_topic += not about and other.is_tentative(elsewhere)
-                report.about_off_topic += about
+                report.count_off_topic(Asked.of(other, elsewhere), case)
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started
@@ -248,3 +373,8 @@ def evaluate_library(
             progress(1)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _article(title: str, paragraphs: Sequence[str]) -> Article:
+    """An article of a question set, in the language its paragraphs are written in."""
+    return Article(title, tuple(paragraphs), language=detect_language("\n".join(paragraphs)))

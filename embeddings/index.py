@@ -57,7 +57,8 @@ def first_sentence_ids(spans: npt.NDArray[np.int64], paragraphs: int) -> npt.NDA
 
 
 def build_index(article: Article, embedder: Embedder, show_progress: bool = False) -> ArticleIndex:
-    """Encode the article's paragraphs, sentences and words and index them for BM25.
+    """Encode the article's paragraphs, sentences and words and index them for BM25, in
+    the article's language.
 
     A paragraph whose speaker is only a pronoun, and its first sentence, are encoded
     and indexed with the name it refers to in front (see `subjects`); quotes and
@@ -65,7 +66,7 @@ def build_index(article: Article, embedder: Embedder, show_progress: bool = Fals
     """
     spans = split_sentences(article)
     sentences = [article.paragraphs[p][s:e] for p, s, e in spans.tolist()]
-    words = article_words(article.paragraphs)
+    words = article_words(article.paragraphs, article.language)
     named_paragraphs, named_sentences = list(article.paragraphs), list(sentences)
     firsts = first_sentence_ids(spans, len(named_paragraphs)).tolist()
     for p, subject in enumerate(carried_subjects([sentences[i] for i in firsts])):
@@ -81,7 +82,7 @@ def build_index(article: Article, embedder: Embedder, show_progress: bool = Fals
         paragraph_vectors=np.ascontiguousarray(vectors[:n]),
         sentence_vectors=np.ascontiguousarray(vectors[n : n + m]),
         sentence_spans=spans,
-        paragraph_bm25=Bm25.build(named_paragraphs),
-        sentence_bm25=Bm25.build(named_sentences),
-        vocabulary=Vocabulary(words, np.ascontiguousarray(vectors[n + m :])),
+        paragraph_bm25=Bm25.build(named_paragraphs, article.language),
+        sentence_bm25=Bm25.build(named_sentences, article.language),
+        vocabulary=Vocabulary(words, np.ascontiguousarray(vectors[n + m :]), article.language),
     )

@@ -1,9 +1,9 @@
 """The index cache: each article's index kept on disk, rebuilt whenever it is missing.
 
-An entry is a directory named by a key over the model id, the article's content hash,
-the tokenizer's fingerprint, the versions of the libraries that split and stem the text,
-and `INDEX_VERSION`. It is written to a temporary directory and renamed into place, so a
-reader never sees half an entry. Vectors are `.npy` files opened memory-mapped; nothing
+An entry is a directory named by a key over the model id, the article's content hash and
+language, the tokenizer's fingerprint, the versions of the libraries that split and stem
+the text, and `INDEX_VERSION`. It is written to a temporary directory and renamed into
+place, so a reader never sees half an entry. Vectors are `.npy` files opened memory-mapped; nothing
 is pickled.
 """
 
@@ -72,12 +72,18 @@ class IndexLoad:
 
 
 def cache_key(article: Article, model_id: str) -> str:
-    """The key an index is stored under: model, article content, tokenizing, the versions
-    of the libraries that split and stem the text, and the index format."""
+    """The key an index is stored under: model, article content and language, tokenizing,
+    the versions of the libraries that split and stem the text, and the index format."""
     payload = "\0".join(
-        (str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id, article.content_hash)
+        (str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id, _content(article))
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def _content(article: Article) -> str:
+    """What an article's index is built from: its text (by hash) and the language it is
+    read in."""
+    return f"{article.content_hash}:{article.language}"
 
 
 @functools.cache
@@ -193,6 +199,7 @@ def _meta(index: ArticleIndex, model_id: str) -> dict[str, object]:
         "version": INDEX_VERSION,
         "model_id": model_id,
         "content_hash": index.article.content_hash,
+        "language": index.article.language,
         "paragraphs": len(index.article.paragraphs),
         "sentences": len(index.sentence_spans),
         "words": len(index.vocabulary.words),
@@ -257,9 +264,9 @@ def shelf_path(
     articles: Sequence[Article], model_id: str, cache_dir: Path, library: int | None = None
 ) -> Path:
     """Where a library's shelf is kept: under `shelves/`, named by the library (when
-    known) and a key over the model and every article's content, in order."""
+    known) and a key over the model and every article's content and language, in order."""
     parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id]
-    payload = "\0".join(parts + [a.content_hash for a in articles])
+    payload = "\0".join(parts + [_content(a) for a in articles])
     key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
     return cache_dir / "shelves" / (key if library is None else f"{key}-{library}")
 
@@ -319,7 +326,11 @@ def load_shelf(
 
 def _build_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None) -> Shelf:
     overviews = [load_overview(a, embedder, cache_dir) for a in articles]
-    return Shelf.build([v for v, _ in overviews], [stems(words) for _, words in overviews])
+    return Shelf.build(
+        [vectors for vectors, _ in overviews],
+        [stems(words, a.language) for a, (_, words) in zip(articles, overviews, strict=True)],
+        [a.language for a in articles],
+    )
 
 
 def _meta_of(path: Path, article: Article, model_id: str) -> dict[str, Any]:
@@ -329,6 +340,7 @@ def _meta_of(path: Path, article: Article, model_id: str) -> dict[str, Any]:
         "version": INDEX_VERSION,
         "model_id": model_id,
         "content_hash": article.content_hash,
+        "language": article.language,
         "paragraphs": len(article.paragraphs),
     }
     for key, value in expected.items():
@@ -361,7 +373,9 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
         paragraph_bm25=Bm25.load(str(path / "bm25-paragraphs"), n),
         sentence_bm25=Bm25.load(str(path / "bm25-sentences"), m),
         vocabulary=Vocabulary(
-            words, _array(path / "word-vectors.npy", (len(words), dim), np.float32)
+            words,
+            _array(path / "word-vectors.npy", (len(words), dim), np.float32),
+            article.language,
         ),
     )
 

@@ -1,10 +1,12 @@
 """The lexical side: stemmed word tokens scored with BM25 by bm25s.
 
-Only a short list of function words is dropped: a long stop-word list removes
-words questions hinge on ("first", "many", "years") and costs recall. Pairs of
-adjacent words are indexed too, in a BM25 index of their own, so a question's
-phrase ("the Washington Post", "foreign minister") counts more where the text has
-the same phrase than where it has the two words apart.
+Every function reads text in a language (an ISO 639-1 code, English by default): its
+words, function words and stems come from `embeddings.language`. Only a short list of
+function words is dropped: a long stop-word list removes words questions hinge on
+("first", "many", "years") and costs recall. Pairs of adjacent words are indexed too, in
+a BM25 index of their own, so a question's phrase ("the Washington Post", "foreign
+minister") counts more where the text has the same phrase than where it has the two
+words apart.
 """
 
 from __future__ import annotations
@@ -17,79 +19,80 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 import numpy.typing as npt
-import Stemmer
 
+from embeddings.language import Analyzer, analyzer
+from embeddings.language.analyzers import DIGEST, pairs_of
 from embeddings.scoring import K1, PAIR_WEIGHT, B
 
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+", re.UNICODE)
-"""A word, or a dotted acronym such as "U.S." (read as one word, "us")."""
+TOKENIZER_VERSION = 2
+"""Bump when the way text becomes tokens changes in a way the fingerprint cannot see."""
 _SENTENCE_END = re.compile(r"[.!?]")
-_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof"})
-"""Titles before a name: dropped like function words ("Mr. Price" is Price); the full
-stop after one ends no sentence."""
-STOP_WORDS = _TITLES | frozenset(
-    """
-    a an the of in on at to into from by with for as about and or but if than that
-    this these those is are was were be been being am do does did what which who
-    whom whose when where why how it its he she they them his her their i you we our
-    us your many much has have had will would can could should
-    """.split()  # noqa: SIM905
-)
+STOP_WORDS = analyzer("en").function_words
+"""English function words (titles among them), which the lexical side drops."""
 FINGERPRINT = (
-    f"stem-en,min2,acronyms,k1={K1},b={B},pairs={PAIR_WEIGHT},stop={','.join(sorted(STOP_WORDS))}"
+    f"tokens-v{TOKENIZER_VERSION},min2,acronyms,k1={K1},b={B},pairs={PAIR_WEIGHT},"
+    f"languages={DIGEST}"
 )
 """Part of the index cache key: a change to tokenizing or scoring invalidates old entries."""
-_stemmer = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
+def stem(word: str, language: str = "en") -> str:
     """The stem BM25 indexes a lower-cased word under."""
-    return str(_stemmer.stemWord(word))
+    return analyzer(language).stem(word)
 
 
-def content_words(text: str) -> list[str]:
-    """The lower-cased words of `text` that carry meaning, in order.
+def content_words(text: str, language: str = "en") -> list[str]:
+    """The lower-cased words of `text` that carry meaning, in order; a script written
+    without spaces gives its character pairs (see `embeddings.language.analyzers`).
 
     Function words are dropped, but not when written as an acronym: "U.S." and
     "US" in mixed-case text are the country, "us" is a pronoun.
     """
+    reader = analyzer(language)
     shouting = not any(c.islower() for c in text)
-    found = (_content_word(m.group(), shouting) for m in _WORD.finditer(text))
-    return [word for word in found if word]
+    found: list[str] = []
+    for match in reader.words.finditer(text):
+        if match.lastgroup == "run":
+            found += pairs_of(match.group())
+        elif word := _content_word(match.group(), shouting, reader):
+            found.append(word)
+    return found
 
 
-def names(text: str) -> list[str]:
+def names(text: str, language: str = "en") -> list[str]:
     """The content words of `text` written with a capital where no sentence starts
     ("What did Ned Price say?": "ned", "price"), lower-cased; none in text that has no
-    lower-case letters to tell them apart.
+    lower-case letters to tell them apart (a script without case, or shouting), nor in a
+    language that writes every noun with a capital.
     """
-    if not any(c.islower() for c in text):
+    reader = analyzer(language)
+    if not reader.names_by_capitals or not any(c.islower() for c in text):
         return []
     found = []
-    for previous, match in itertools.pairwise(_WORD.finditer(text)):
+    for previous, match in itertools.pairwise(reader.words.finditer(text)):
         word, gap = match.group(), text[previous.end() : match.start()]
-        opens_sentence = _SENTENCE_END.search(gap) and not _is_title(previous)
+        opens_sentence = _SENTENCE_END.search(gap) and not _is_title(previous, reader)
         if word[0].isupper() and not opens_sentence:
-            found.append(_content_word(word, shouting=False))
+            found.append(_content_word(word, False, reader))
     return [word for word in found if word]
 
 
-def _is_title(word: re.Match[str]) -> bool:
+def _is_title(word: re.Match[str], reader: Analyzer) -> bool:
     """A title before a name ("Mr.", "Dr."), whose full stop does not end a sentence."""
-    return word.group()[0].isupper() and word.group().lower() in _TITLES
+    return word.group()[0].isupper() and reader.lower(word.group()) in reader.titles
 
 
-def _content_word(word: str, shouting: bool) -> str | None:
+def _content_word(word: str, shouting: bool, reader: Analyzer) -> str | None:
     """`word` lower-cased if it carries meaning (see `content_words`), else None."""
     acronym = word.endswith(".") or (word.isupper() and not shouting)
-    word = word.replace(".", "").lower()
-    return word if len(word) > 1 and (acronym or word not in STOP_WORDS) else None
+    word = reader.lower(word.replace(".", ""))
+    return word if len(word) > 1 and (acronym or word not in reader.function_words) else None
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, language: str = "en") -> list[str]:
     """Stemmed content words: what BM25 indexes and matches."""
-    return [stem(w) for w in content_words(text)]
+    return [stem(w, language) for w in content_words(text, language)]
 
 
 def word_pairs(tokens: Sequence[str]) -> list[str]:
@@ -106,9 +109,9 @@ class Bm25:
         self.size = size
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> Bm25:
-        """Index `texts` (each becomes one document)."""
-        tokens = [tokenize(t) for t in texts]
+    def build(cls, texts: Sequence[str], language: str = "en") -> Bm25:
+        """Index `texts` (each becomes one document), read in `language`."""
+        tokens = [tokenize(t, language) for t in texts]
         return cls(_index(tokens), _index([word_pairs(t) for t in tokens]), len(texts))
 
     @classmethod

@@ -1,8 +1,10 @@
 """The retriever: ranks an article's paragraphs for a question and decides if any answers it.
 
 The signals are computed here; how they are weighted and combined, and the bar an
-answer must clear, are in `scoring`. A question word the article does not use is
-matched, for BM25, through the article word closest in meaning (see `vocabulary`).
+answer must clear, are in `scoring`. The question is read in the article's language (one
+in another language shares few words with it, and the word signals then weigh little). A
+question word the article does not use is matched, for BM25, through the article word
+closest in meaning (see `vocabulary`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from embeddings import scoring
 from embeddings.about import about_closeness
 from embeddings.answer import Answer, Passage
 from embeddings.index import ArticleIndex
+from embeddings.language.detect import UNDETERMINED, question_language
 from embeddings.lexical import content_words, names, stem, tokenize
 from embeddings.models.protocol import Embedder
 from embeddings.question import QuestionError, clean_question
@@ -43,6 +46,7 @@ class Ranking:
     query_vector: Vectors
     tokens: tuple[str, ...]  # the question's words, as the lexical side sees them
     expansion: Mapping[str, float]  # article tokens standing in for absent words
+    cross_language: bool = False  # asked in another language than the article's
 
     @property
     def relevance(self) -> Scores:
@@ -56,7 +60,12 @@ class Ranking:
 
     def credit(self, share: float) -> float:
         """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
-        return scoring.credit(share, bool(self.unknown_names))
+        return scoring.credit(share, bool(self.unknown_names), self.cross_language)
+
+
+def _cased(word: str) -> bool:
+    """Whether `word` has letters with an upper and a lower case (Latin, Cyrillic, Greek…)."""
+    return any(c.lower() != c.upper() for c in word)
 
 
 def zscore(values: npt.NDArray[np.floating]) -> Scores:
@@ -107,19 +116,26 @@ class Retriever:
         self,
         index: ArticleIndex,
         embedder: Embedder,
-        min_relevance: float = scoring.DEFAULT_MIN_RELEVANCE,
+        min_relevance: float | None = None,
         word_vectors: dict[str, Vectors] | None = None,
     ) -> None:
         """`word_vectors` caches question words' vectors; retrievers of one model may share
         it, so a question asked of several articles encodes each word once."""
         self.index = index
         self.embedder = embedder
-        self.min_relevance = min_relevance
+        self.min_relevance = (
+            scoring.DEFAULT_MIN_RELEVANCE if min_relevance is None else min_relevance
+        )
+        # The model's cosines on the scale the bars were set on (see `scoring.Calibration`).
+        self.calibration = scoring.calibration(embedder.model_id)
         self._starts = index.sentence_starts
         self._ends = np.append(self._starts[1:], len(index.sentence_spans))
         self.word_vectors: dict[str, Vectors] = {} if word_vectors is None else word_vectors
-        self._expander = WordExpander(index.vocabulary, embedder.encode_queries, self.word_vectors)
+        self._expander = WordExpander(
+            index.vocabulary, embedder.encode_queries, self.word_vectors, self.calibration.words
+        )
         self._paragraph_words: dict[int, frozenset[str]] = {}
+        self.language = index.article.language
 
     def rank(self, question: str, query_vector: Vectors | None = None) -> Ranking:
         """Score the paragraphs for an already cleaned question.
@@ -129,8 +145,8 @@ class Retriever:
         any article shorter than that).
         """
         index = self.index
-        words = content_words(question)
-        tokens = [stem(w) for w in words]
+        words = content_words(question, self.language)
+        tokens = [stem(w, self.language) for w in words]
         coverage = index.paragraph_bm25.coverage(tokens)
         absent = [
             w for w, t in zip(words, tokens, strict=True) if not index.paragraph_bm25.contains(t)
@@ -139,8 +155,14 @@ class Retriever:
         missing = absent if coverage > 0 else []
         # Without a capital mid-sentence, a name may be written in lower case ("what did
         # biden say"): then any absent word the model's vocabulary lacks whole may be one.
-        named = names(question) or [w for w in absent if not self.embedder.knows_word(w)]
-        absent_names = [n for n in named if not index.paragraph_bm25.contains(stem(n))]
+        # Only words written in a cased script: a word of Chinese characters is a pair of
+        # them, which no vocabulary keeps whole.
+        named = names(question, self.language) or [
+            w for w in absent if _cased(w) and not self.embedder.knows_word(w)
+        ]
+        absent_names = [
+            n for n in named if not index.paragraph_bm25.contains(stem(n, self.language))
+        ]
         if query_vector is None:
             query_vector, expansion, closeness = self._expander.expand_with_question(
                 question, missing, absent_names
@@ -148,7 +170,8 @@ class Retriever:
         else:
             expansion = self._expander.expand(missing)
             closeness = self._expander.similarity(absent_names)
-        paragraph_cos = index.paragraph_vectors @ query_vector
+        scale = self.calibration.texts
+        paragraph_cos = scale(index.paragraph_vectors @ query_vector)
         weights = scoring.stand_in_weights(expansion)
         paragraph_bm25 = index.paragraph_bm25.scores(tokens, weights)
         n = len(paragraph_cos)
@@ -159,11 +182,11 @@ class Retriever:
             sentence_ids = np.repeat(self._starts[candidates] - group_starts, lengths) + np.arange(
                 int(lengths.sum())
             )
-            sentence_cos = index.sentence_vectors[sentence_ids] @ query_vector
+            sentence_cos = scale(index.sentence_vectors[sentence_ids] @ query_vector)
         else:
             candidates, group_starts = np.arange(n), self._starts
             sentence_ids = np.arange(len(index.sentence_spans))
-            sentence_cos = index.sentence_vectors @ query_vector
+            sentence_cos = scale(index.sentence_vectors @ query_vector)
         sentence_bm25 = index.sentence_bm25.scores(tokens, weights)[sentence_ids]
         best_cos = group_max(sentence_cos, group_starts)
         dense = fuse([paragraph_cos[candidates], best_cos])
@@ -184,7 +207,15 @@ class Retriever:
             query_vector=query_vector,
             tokens=tuple(tokens),
             expansion=expansion,
+            cross_language=self._is_cross_language(question),
         )
+
+    def _is_cross_language(self, question: str) -> bool:
+        """Whether the question is clearly in another language than the article's."""
+        if self.language == UNDETERMINED:
+            return False
+        asked_in = question_language(question)
+        return asked_in not in (UNDETERMINED, self.language)
 
     def answer(self, question: str, top_k_passages: int = 3) -> Answer:
         """Answer a raw question: the best passages, or `answered=False`."""
@@ -219,7 +250,8 @@ class Retriever:
         only tentatively) asks about the article as a whole (see `about`)."""
         if ranking.top_relevance >= self.min_relevance + scoring.TENTATIVE_MARGIN:
             return False
-        return about_closeness(self.embedder, ranking.query_vector) >= scoring.ABOUT_BAR
+        closeness = about_closeness(self.embedder, ranking.query_vector)
+        return self.calibration.texts(closeness) >= scoring.ABOUT_BAR
 
     def select(self, ranking: Ranking, k: int) -> list[int]:
         """The paragraphs (0-based, best first) to quote; empty when the article has no answer.
@@ -251,7 +283,7 @@ class Retriever:
         """A paragraph's tokens, each paragraph tokenized once per retriever."""
         words = self._paragraph_words.get(paragraph)
         if words is None:
-            words = frozenset(tokenize(self.index.article.paragraphs[paragraph]))
+            words = frozenset(tokenize(self.index.article.paragraphs[paragraph], self.language))
             self._paragraph_words[paragraph] = words
         return words
 

@@ -10,8 +10,9 @@ it paraphrases them (`combine`).
 Whether the article answers at all is decided on `relevance`, a score whose meaning
 does not depend on the article: the best sentence's cosine plus a credit for the
 question's words found in the article (`credit`). The constants were calibrated with
-the bundled all-MiniLM-L6-v2 model; `docs/experiments.md` holds the measurements behind
-each value.
+all-MiniLM-L6-v2; another model's cosines are first mapped onto that model's scale (its
+`Calibration`), so the same bars serve every model. `docs/experiments.md` holds the
+measurements behind each value.
 
 Nothing here imports numpy: arrays pass through their own operators, so the settings
 can read the defaults without loading the numeric stack.
@@ -20,10 +21,56 @@ can read the defaults without loading the numeric stack.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from embeddings.models import E5_MODEL_ID
 
 if TYPE_CHECKING:
     from embeddings.types import Scores
+
+Cosines = TypeVar("Cosines", float, "Scores")
+
+# --- the model's scale -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An affine map of one model's cosines onto all-MiniLM-L6-v2's, where the bars below
+    were set: (cosine - floor) * stretch. Models differ most in where unrelated texts lie:
+    near 0.1 for MiniLM, near 0.75 for multilingual-e5-small."""
+
+    floor: float = 0.0
+    stretch: float = 1.0
+
+    def __call__(self, cosines: Cosines) -> Cosines:
+        return (cosines - self.floor) * self.stretch
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a model's cosines map onto the bars' scale: of texts (questions, sentences,
+    paragraphs) and of single words, which sit at another level."""
+
+    texts: Scale = field(default_factory=Scale)
+    words: Scale = field(default_factory=Scale)
+
+
+E5_CALIBRATION = Calibration(texts=Scale(0.73, 4.5), words=Scale(0.79, 4.5))
+CALIBRATIONS = {
+    E5_MODEL_ID: E5_CALIBRATION,
+    "intfloat/multilingual-e5-small": E5_CALIBRATION,  # the same model, unquantised
+}
+"""Models whose cosines are mapped; any other is taken as it is. Each map sends the median
+cosine of unrelated and of related pairs to MiniLM's (best sentence of an article for
+questions it does and does not answer, in the bundled article and SQuAD; synonyms and
+unrelated words), see docs/experiments.md, "One scale for two models"."""
+
+
+def calibration(model_id: str) -> Calibration:
+    """The calibration of the model cached under `model_id` (none for unknown models)."""
+    return CALIBRATIONS.get(model_id, Calibration())
+
 
 # --- the decision ------------------------------------------------------------------
 
@@ -56,6 +103,13 @@ UNKNOWN_NAME_PENALTY = 0.05
 nor anything within `NAME_STAND_IN` of it ("What did Biden say?"). Unit as the bar;
 raising it declines more such questions, including ones a paraphrased name would answer
 (docs/experiments.md, "Names the article lacks")."""
+
+CROSS_LANGUAGE_CREDIT = 0.4
+"""What `relevance` adds for a question in another language than its article's, whose
+words cannot be found in it: about the credit an on-topic question's words earn
+(COVERAGE_WEIGHT times a share of 0.8). Raising it answers more such questions, and
+declines fewer asked of the wrong article (docs/experiments.md, "Questions in another
+language")."""
 
 NAME_STAND_IN = 0.6
 """Cosine (word to word) from which an article word counts as naming the same thing as a
@@ -129,9 +183,16 @@ def matched_share(
     return matched / len(tokens)
 
 
-def credit(share: float, names_unknown: bool) -> float:
-    """What `relevance` adds to a best sentence's cosine, for a `matched_share`."""
-    return COVERAGE_WEIGHT * share - (UNKNOWN_NAME_PENALTY if names_unknown else 0.0)
+def credit(share: float, names_unknown: bool, cross_language: bool = False) -> float:
+    """What `relevance` adds to a best sentence's cosine, for a `matched_share`.
+
+    A question in another language than the article's is judged on its meaning: its
+    words and names cannot be found in the article as written, so it earns at least
+    `CROSS_LANGUAGE_CREDIT` and no name counts against it."""
+    words = COVERAGE_WEIGHT * share
+    if cross_language:
+        return max(words, CROSS_LANGUAGE_CREDIT)
+    return words - (UNKNOWN_NAME_PENALTY if names_unknown else 0.0)
 
 
 def is_tentative(relevance: float, bar: float) -> bool:

@@ -6,7 +6,8 @@ paragraph vectors in one matrix and, for each word stem, the articles that use i
 article's promise for a question is its best paragraph cosine plus `scoring.credit` for
 the share of the question's words it uses: the same two parts as `Ranking.relevance`,
 taken from whole paragraphs. Only the most promising `scoring.SHORTLIST` are ranked in
-full. `index_cache.load_shelf` keeps a library's shelf on disk.
+full. Each article's words are stems of its own language, and the question is read in
+each article's language for it. `index_cache.load_shelf` keeps a library's shelf on disk.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy.typing as npt
 
 from embeddings import scoring
 from embeddings.index import ArticleIndex
-from embeddings.lexical import content_words, stem
+from embeddings.language.detect import UNDETERMINED, question_language
+from embeddings.lexical import stem, tokenize
 from embeddings.models.protocol import Embedder
 from embeddings.retriever import top_k
 from embeddings.types import Vectors
@@ -32,24 +34,43 @@ class Shelf:
     """The paragraph vectors and word stems of a library's articles, to shortlist them.
 
     `vectors` stacks every article's paragraph vectors, each article's first row at
-    `starts`; the articles using `tokens[i]` are `holders[offsets[i]:offsets[i + 1]]`.
+    `starts`; the articles using `tokens[i]` are `holders[offsets[i]:offsets[i + 1]]`;
+    `languages` are the articles' languages.
     """
 
     def __init__(
-        self, vectors: Vectors, starts: Ids, tokens: Sequence[str], offsets: Ids, holders: Ids
+        self,
+        vectors: Vectors,
+        starts: Ids,
+        tokens: Sequence[str],
+        offsets: Ids,
+        holders: Ids,
+        languages: Sequence[str],
     ) -> None:
-        if len(offsets) != len(tokens) + 1 or (len(starts) and starts[-1] >= len(vectors)):
+        if (
+            len(offsets) != len(tokens) + 1
+            or (len(starts) and starts[-1] >= len(vectors))
+            or len(languages) != len(starts)
+        ):
             raise ValueError("the shelf's parts do not fit together")
         self.vectors, self.starts = vectors, starts
         self.tokens, self.offsets, self.holders = list(tokens), offsets, holders
+        self.languages = list(languages)
         self._rows = {token: i for i, token in enumerate(self.tokens)}
+        self._by_language = {
+            language: np.flatnonzero(np.array(self.languages) == language)
+            for language in sorted(set(self.languages))
+        }
         self.size = len(starts)
 
     @classmethod
-    def build(cls, vectors: Sequence[Vectors], stems: Sequence[Iterable[str]]) -> Shelf:
-        """The shelf of articles given by their paragraph vectors and word stems."""
-        if len(vectors) != len(stems) or not vectors:
-            raise ValueError("one vector matrix and one word list per article are needed")
+    def build(
+        cls, vectors: Sequence[Vectors], stems: Sequence[Iterable[str]], languages: Sequence[str]
+    ) -> Shelf:
+        """The shelf of articles given by their paragraph vectors, word stems and
+        languages."""
+        if len(vectors) != len(stems) or len(vectors) != len(languages) or not vectors:
+            raise ValueError("one vector matrix, word list and language per article are needed")
         sizes = np.array([len(v) for v in vectors], dtype=np.int64)
         postings: dict[str, list[int]] = {}
         for article, words in enumerate(stems):
@@ -63,6 +84,7 @@ class Shelf:
             tokens,
             np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
             np.array([a for t in tokens for a in postings[t]], dtype=np.int64),
+            languages,
         )
 
     @classmethod
@@ -70,7 +92,8 @@ class Shelf:
         """The shelf of loaded indexes."""
         return cls.build(
             [index.paragraph_vectors for index in indexes],
-            [stems(index.vocabulary.words) for index in indexes],
+            [stems(index.vocabulary.words, index.vocabulary.language) for index in indexes],
+            [index.article.language for index in indexes],
         )
 
     def save(self, directory: Path) -> None:
@@ -79,6 +102,7 @@ class Shelf:
         np.save(directory / "offsets.npy", self.offsets)
         np.save(directory / "holders.npy", self.holders)
         (directory / "tokens.json").write_text(json.dumps(self.tokens), encoding="utf-8")
+        (directory / "languages.json").write_text(json.dumps(self.languages), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> Shelf:
@@ -93,31 +117,44 @@ class Shelf:
             json.loads((directory / "tokens.json").read_text(encoding="utf-8")),
             np.load(directory / "offsets.npy", allow_pickle=False),
             np.load(directory / "holders.npy", allow_pickle=False),
+            json.loads((directory / "languages.json").read_text(encoding="utf-8")),
         )
 
-    def promise(self, query_vector: Vectors, question: str) -> npt.NDArray[np.float32]:
-        """Each article's promise for a cleaned question and its vector (see above)."""
-        best = np.maximum.reduceat(self.vectors @ query_vector, self.starts)
-        tokens = [stem(w) for w in content_words(question)]
-        found = np.zeros(self.size, dtype=np.float32)
-        for token in tokens:
-            row = self._rows.get(token)
-            if row is not None:
-                found[self.holders[self.offsets[row] : self.offsets[row + 1]]] += 1
-        share = found / max(1, len(tokens))
-        return np.asarray(best + scoring.COVERAGE_WEIGHT * share, dtype=np.float32)
+    def promise(
+        self, query_vector: Vectors, question: str, scale: scoring.Scale | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Each article's promise for a cleaned question and its vector (see above), its
+        cosines mapped by the model's `scale` (see `scoring.Calibration`)."""
+        best = (scale or scoring.Scale())(
+            np.maximum.reduceat(self.vectors @ query_vector, self.starts)
+        )
+        credit = np.zeros(self.size, dtype=np.float32)
+        asked_in = question_language(question)
+        for language, members in self._by_language.items():
+            tokens = tokenize(question, language)
+            found = np.zeros(self.size, dtype=np.float32)
+            for token in tokens:
+                row = self._rows.get(token)
+                if row is not None:
+                    found[self.holders[self.offsets[row] : self.offsets[row + 1]]] += 1
+            # As `Ranking.relevance` credits them: a question in another language than
+            # these articles' is credited for its meaning, not its words.
+            other = UNDETERMINED not in (asked_in, language) and asked_in != language
+            shares = found[members] / max(1, len(tokens))
+            credit[members] = [scoring.credit(float(v), False, other) for v in shares]
+        return np.asarray(best + credit, dtype=np.float32)
 
     def shortlist(self, embedder: Embedder, question: str, size: int) -> tuple[Vectors, list[int]]:
         """The vector of a cleaned question, and its most promising articles (their
         positions, best first): at most `size`, and none less promising than the best by
         more than `scoring.SHORTLIST_MARGIN`."""
         query_vector = embedder.encode_queries([question])[0]
-        promise = self.promise(query_vector, question)
+        promise = self.promise(query_vector, question, scoring.calibration(embedder.model_id).texts)
         chosen = top_k(promise, size)
         close = promise[chosen] >= promise[chosen[0]] - scoring.SHORTLIST_MARGIN
         return query_vector, [int(i) for i in chosen[close]]
 
 
-def stems(words: Iterable[str]) -> set[str]:
-    """The stems of an article's words, as BM25 matches them."""
-    return {stem(w) for w in words}
+def stems(words: Iterable[str], language: str = "en") -> set[str]:
+    """The stems of an article's words in its language, as BM25 matches them."""
+    return {stem(w, language) for w in words}

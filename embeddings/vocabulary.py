@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from embeddings.lexical import content_words, stem
-from embeddings.scoring import MIN_SIMILARITY
+from embeddings.scoring import MIN_SIMILARITY, Scale
 from embeddings.types import Vectors
 
 CACHE_WORDS = 4096
@@ -27,19 +27,20 @@ that cost. (Always the same ones, so an answer does not depend on which words ea
 questions brought into the cache.)"""
 
 
-def article_words(texts: Sequence[str]) -> list[str]:
-    """The distinct content words of `texts`, sorted."""
-    return sorted({word for text in texts for word in content_words(text)})
+def article_words(texts: Sequence[str], language: str = "en") -> list[str]:
+    """The distinct content words of `texts` in `language`, sorted."""
+    return sorted({word for text in texts for word in content_words(text, language)})
 
 
 class Vocabulary:
-    """The article's distinct content words and their unit vectors."""
+    """The article's distinct content words and their unit vectors, in its language."""
 
-    def __init__(self, words: Sequence[str], vectors: Vectors) -> None:
+    def __init__(self, words: Sequence[str], vectors: Vectors, language: str = "en") -> None:
         if len(words) != len(vectors):
             raise ValueError("one vector per word is needed")
         self.words = tuple(words)
         self.vectors = vectors  # (len(words), dim), unit rows
+        self.language = language
 
     def closest(self, vectors: Vectors) -> list[tuple[str, float]]:
         """For each row of `vectors`: the stem of the closest article word, and its cosine."""
@@ -47,7 +48,10 @@ class Vocabulary:
             return [("", 0.0)] * len(vectors)
         similarity = vectors @ self.vectors.T
         best = similarity.argmax(axis=1)
-        return [(stem(self.words[b]), float(similarity[i, b])) for i, b in enumerate(best)]
+        return [
+            (stem(self.words[b], self.language), float(similarity[i, b]))
+            for i, b in enumerate(best)
+        ]
 
 
 class WordExpander:
@@ -62,9 +66,12 @@ class WordExpander:
         vocabulary: Vocabulary,
         encode: Callable[[list[str]], Vectors],
         vectors: dict[str, Vectors] | None = None,
+        scale: Scale | None = None,
     ) -> None:
+        """`scale` maps the model's word cosines onto the bars' (see `scoring.Calibration`)."""
         self.vocabulary = vocabulary
         self._encode = encode
+        self._scale = scale or Scale()
         # Question words' vectors, by word: the same for every article of one model, so
         # the expanders of several articles may share them (`vectors`).
         self._vectors: dict[str, Vectors] = {} if vectors is None else vectors
@@ -91,11 +98,12 @@ class WordExpander:
         return self._closeness(self._encoded([], list(words))[1])
 
     def _closeness(self, vectors: Vectors) -> list[float]:
-        return [similarity for _, similarity in self.vocabulary.closest(vectors)]
+        return [self._scale(similarity) for _, similarity in self.vocabulary.closest(vectors)]
 
     def _match(self, vectors: Vectors) -> dict[str, float]:
         expansion: dict[str, float] = {}
-        for token, similarity in self.vocabulary.closest(vectors):
+        for token, cosine in self.vocabulary.closest(vectors):
+            similarity = min(1.0, self._scale(cosine))
             if similarity >= MIN_SIMILARITY:
                 expansion[token] = max(similarity, expansion.get(token, 0.0))
         return expansion

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -14,8 +15,13 @@ import pytest
 
 from bot.settings import Settings
 from embeddings.article import Article
-from embeddings.models import DEFAULT_MODEL
-from embeddings.models.factory import export_dir, load_sentence_transformer, resolve_model
+from embeddings.models import DEFAULT_MODEL, MINILM
+from embeddings.models.factory import (
+    export_dir,
+    load_embedder,
+    load_sentence_transformer,
+    resolve_model,
+)
 from embeddings.models.onnx_backend import export
 from embeddings.models.protocol import Embedder
 from embeddings.models.st_backend import SentenceTransformerEmbedder
@@ -83,23 +89,38 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
 @pytest.fixture(scope="session")
 def plain_embedder() -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2 on sentence-transformers, loaded once for the whole run."""
-    return load_sentence_transformer()
+    return load_sentence_transformer(MINILM)
 
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache directory holding the bundled model's export (see `real_embedder`)."""
+    """A cache directory holding the models' exports (see `real_embedder`)."""
     return tmp_path_factory.mktemp("model-cache")
 
 
 @pytest.fixture(scope="session")
-def real_embedder(plain_embedder: SentenceTransformerEmbedder, model_cache: Path) -> Embedder:
-    """The bundled model as the bot runs it: exported once to ONNX Runtime, into `model_cache`."""
-    directory = export_dir(model_cache, resolve_model(DEFAULT_MODEL)[1])
+def real_embedder(model_cache: Path) -> Embedder:
+    """The default model as the bot runs it: exported once to ONNX Runtime, into `model_cache`."""
+    return load_embedder(DEFAULT_MODEL, model_cache)
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder(plain_embedder: SentenceTransformerEmbedder, model_cache: Path) -> Embedder:
+    """all-MiniLM-L6-v2 as the bot runs it: exported once to ONNX Runtime, into `model_cache`."""
+    directory = export_dir(model_cache, resolve_model(MINILM)[1])
     assert directory is not None
     embedder = export(plain_embedder, directory)
     assert embedder is not None
     return embedder
+
+
+@pytest.fixture
+def seeded_cache(tmp_path: Path, model_cache: Path, real_embedder: Embedder) -> Path:
+    """A fresh cache directory for a bot process, holding the default model's export, so
+    the process loads the model instead of exporting it again."""
+    cache = tmp_path / "cache"
+    shutil.copytree(model_cache / "models", cache / "models")
+    return cache
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

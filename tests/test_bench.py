@@ -17,7 +17,7 @@ def test_synthetic_article_has_the_asked_size_and_three_sentences_each() -> None
     assert all(p.count(".") == 3 for p in article.paragraphs)
 
 
-@pytest.mark.model  # the baseline it measures runs sentence-transformers on torch
+@pytest.mark.model  # the scale baseline runs sentence-transformers on torch
 def test_bench_parts_measure_and_format(article: Article) -> None:
     embedder = FakeEmbedder()
     retriever = Retriever(build_index(article, embedder), embedder)
@@ -33,7 +33,7 @@ def test_bench_parts_measure_and_format(article: Article) -> None:
         "help_s": 0.3,
         "first_answer_s": 5.0,
         "bare_model_s": 4.5,
-        "semantic_search_cold_s": 4.6,
+        "dense_search_cold_s": 4.6,
         "peak_rss_mb": 500.0,
         "first_answer_vs_bare_model": 1.11,
     }

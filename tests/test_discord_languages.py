@@ -1,9 +1,11 @@
+# ruff: noqa: RUF001 (questions in their own scripts and punctuation, not look-alikes)
 """The real bot against the fake Discord, in the user's language: slash commands in the
 asker's (`interaction.locale`), mentions in the server's, descriptions in every language
 at sync; quotes as the article wrote them whatever the language."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,9 @@ from bot.discord.client import ArticleBot
 from bot.settings import Settings
 from bot.wording import CATALOGS, ENGLISH
 from embeddings.article import Article
-from tests.discord_harness import synced_commands
+from embeddings.models.protocol import Embedder
+from embeddings.sources import load_article
+from tests.discord_harness import start_bot, synced_commands
 from tests.fake_discord import BOT_ID, GUILD_ID, FakeDiscord
 
 QUESTION = "When will the president decide to respond to the letter, says Peskov?"
@@ -157,3 +161,54 @@ async def test_the_article_card_is_in_the_users_language(
     assert {f["name"] for f in embed["fields"]} == {"Paragraphes", "Publié", "Source"}
     assert embed["footer"]["text"] == "Publié le 2022-02-01"
     assert embed["description"].startswith("> Russia is still working")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("locale", "question"),
+    [
+        ("ru", "Кто решит, когда отвечать на американское письмо?"),
+        ("zh-CN", "谁来决定什么时候回复美国的信？"),
+        ("en-US", "من سيقرر متى يتم الرد على الرسالة الأمريكية؟"),
+    ],
+)
+async def test_a_question_in_another_language_gets_the_articles_own_paragraph(
+    fake: FakeDiscord,
+    settings: Settings,
+    article: Article,
+    real_embedder: Embedder,
+    locale: str,
+    question: str,
+) -> None:
+    bot, task = await start_bot(settings, article, real_embedder)
+    try:
+        interaction = await fake.slash("ask", {"question": question}, locale=locale)
+        await fake.wait_for(lambda: interaction.edits, timeout=30)
+        text = description(interaction.edits[0])
+        heading = CATALOGS.get(locale[:2], ENGLISH).paragraph.format(number=4)
+        assert f"**{heading}**" in text
+        quotes = " ".join(quoted_lines(text))
+        assert "Peskov" in quotes and "the president will decide" in quotes  # as written
+    finally:
+        await bot.close()
+        task.cancel()
+
+
+@pytest.mark.model
+async def test_a_german_article_is_asked_in_german_and_in_english(
+    fake: FakeDiscord, settings: Settings, real_embedder: Embedder
+) -> None:
+    german = load_article(Path(__file__).parent / "data" / "article_de.txt")
+    bot, task = await start_bot(settings, german, real_embedder)
+    try:
+        asked = [
+            await fake.slash("ask", {"question": "Was hat der Bau gekostet?"}, locale="de"),
+            await fake.slash("ask", {"question": "How much did building the line cost?"}),
+        ]
+        await fake.wait_for(lambda: all(i.edits for i in asked), timeout=30)
+        for interaction in asked:
+            quotes = " ".join(quoted_lines(description(interaction.edits[0])))
+            assert "86 Millionen Euro" in quotes
+    finally:
+        await bot.close()
+        task.cancel()

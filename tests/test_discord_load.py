@@ -209,7 +209,7 @@ async def test_memory_is_stable_over_2000_questions(
 
 @pytest.mark.model
 async def test_python_m_bot_run_answers_slash_dm_and_mention(
-    fake: FakeDiscord, tmp_path: Path
+    fake: FakeDiscord, tmp_path: Path, seeded_cache: Path
 ) -> None:
     """The real entry point in its own process, pointed at the fake as an outside tester would."""
     import os
@@ -219,6 +219,9 @@ async def test_python_m_bot_run_answers_slash_dm_and_mention(
     from tests.fake_discord import BOT_ID, TOKEN
 
     code = (
+        # Ctrl-C as in a terminal, even when the tests run as a background job (which
+        # starts with SIGINT ignored, and a child inherits that).
+        "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import discord, yarl\n"
         f"discord.http.Route.BASE = {fake.api_base!r}\n"
         f"discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL({fake.gateway_url!r})\n"
@@ -226,7 +229,7 @@ async def test_python_m_bot_run_answers_slash_dm_and_mention(
         "raise SystemExit(main(['run']))\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("ARTICLE", "DEV_GUILD_ID")}
-    env.update(DISCORD_TOKEN=TOKEN, CACHE_DIR=str(tmp_path), HF_HUB_OFFLINE="1")
+    env.update(DISCORD_TOKEN=TOKEN, CACHE_DIR=str(seeded_cache), HF_HUB_OFFLINE="1")
     log_path = tmp_path / "bot.log"
     with log_path.open("w") as log_file:
         process = await asyncio.create_subprocess_exec(
@@ -251,7 +254,12 @@ async def test_python_m_bot_run_answers_slash_dm_and_mention(
             await fake.wait_for(lambda: len(fake.messages) >= 2, timeout=30)
         finally:
             process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.wait(), 30)
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            except TimeoutError:
+                process.kill()
+                log = log_path.read_text()[-3000:]
+                raise AssertionError(f"no exit on SIGINT; log:\n{log}") from None
     log = log_path.read_text()
     assert "article ready: 'Russia Says Still Working" in log and "11 paragraphs" in log
     assert TOKEN not in log

@@ -19,7 +19,7 @@ PARAGRAPH = "U.S. State Department spokesman Ned Price said Blinken expects a re
 @pytest.fixture(scope="module")
 def prompted_model(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
     """The bundled model, configured with query and passage prompts (as e5 models are)."""
-    bundled = Path(resolve_model("default")[0])
+    bundled = Path(resolve_model("all-MiniLM-L6-v2")[0])
     copy = tmp_path_factory.mktemp("prompted-model")
     for item in bundled.iterdir():
         (copy / item.name).symlink_to(item)

@@ -259,9 +259,24 @@ def test_a_database_of_an_older_schema_is_upgraded(database_url: str) -> None:
     library = Library.open(database_url)
     [kept] = library.articles(1)
     assert kept.article.paragraphs == SEALS.paragraphs and kept.added_by == "ann"
+    assert kept.article.language == "en"  # detected when read: the row has none
     library.pin(1, 10, kept.id)  # the later schema's table is there
     assert library.pinned(1, 10) == kept.id
     library.close()
+
+
+def test_an_article_keeps_its_language(library: Library) -> None:
+    german = Article(
+        "Sanktionen",
+        ("Die Bundesregierung hat am Dienstag neue Sanktionen gegen Russland beschlossen.",),
+        language="de",
+    )
+    kept = library.add(german, 1).stored
+    with library.engine.connect() as connection:
+        column = connection.execute(sa.text("SELECT language FROM articles")).scalar_one()
+    assert column == "de"
+    assert library.get(1, kept.id) == kept
+    assert [s.article for s in library.articles(1)] == [german]
 
 
 def test_a_scope_is_the_pinned_article_the_server_library_or_the_bot_wide_one(

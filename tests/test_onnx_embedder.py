@@ -1,4 +1,4 @@
-"""The default model on ONNX Runtime: the original's vectors, an export made once and checked."""
+"""all-MiniLM-L6-v2 on ONNX Runtime: the original's vectors, an export made once and checked."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.models import DEFAULT_MODEL
+from embeddings.models import MINILM
 from embeddings.models import factory as embedder_module
 from embeddings.models import onnx_backend as onnx_embedder
 from embeddings.models.factory import export_dir, load_embedder, resolve_model
@@ -21,7 +21,7 @@ from embeddings.models.protocol import Embedder
 from embeddings.models.st_backend import SentenceTransformerEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
-MODEL_ID = resolve_model(DEFAULT_MODEL)[1]
+MODEL_ID = resolve_model(MINILM)[1]
 TEXTS = [
     "Who is Ned Price?",
     "Russia is still working on its written responses to the United States' letter. " * 30,
@@ -47,35 +47,35 @@ def _session_export(model_cache: Path) -> Path:
 
 @pytest.mark.model
 def test_the_export_gives_the_original_vectors_in_any_batch(
-    real_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder
+    minilm_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder
 ) -> None:
-    assert isinstance(real_embedder, OnnxEmbedder)
-    fast = real_embedder.encode_documents(TEXTS)
+    assert isinstance(minilm_embedder, OnnxEmbedder)
+    fast = minilm_embedder.encode_documents(TEXTS)
     assert fast.dtype == np.float32 and fast.shape == (len(TEXTS), 384)
     assert np.abs(fast - plain_embedder.encode_documents(TEXTS)).max() < 1e-5
-    queries = real_embedder.encode_queries(TEXTS[:1] + TEXTS[-1:])
+    queries = minilm_embedder.encode_queries(TEXTS[:1] + TEXTS[-1:])
     assert np.abs(queries - plain_embedder.encode_queries(TEXTS[:1] + TEXTS[-1:])).max() < 1e-5
-    assert real_embedder.encode_queries([]).shape == (0, 384)
+    assert minilm_embedder.encode_queries([]).shape == (0, 384)
 
 
 @pytest.mark.model
 @pytest.mark.parametrize("word", ["moscow", "weather", "putin", "biden", "scholz", "peskov"])
 def test_the_export_knows_the_words_the_original_keeps_whole(
-    real_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder, word: str
+    minilm_embedder: Embedder, plain_embedder: SentenceTransformerEmbedder, word: str
 ) -> None:
-    assert isinstance(real_embedder, OnnxEmbedder)
-    assert real_embedder.knows_word(word) is plain_embedder.knows_word(word)
-    assert real_embedder.knows_word(word) is (word in ("moscow", "weather", "putin"))
+    assert isinstance(minilm_embedder, OnnxEmbedder)
+    assert minilm_embedder.knows_word(word) is plain_embedder.knows_word(word)
+    assert minilm_embedder.knows_word(word) is (word in ("moscow", "weather", "putin"))
 
 
 @pytest.mark.model
 def test_a_later_start_loads_the_export_without_torch(
-    model_cache: Path, real_embedder: Embedder
+    model_cache: Path, minilm_embedder: Embedder
 ) -> None:
     code = (
         "import json, sys\nfrom pathlib import Path\n"
         "from embeddings.models.factory import load_embedder\n"
-        f"e = load_embedder('default', Path({str(model_cache)!r}))\n"
+        f"e = load_embedder('all-MiniLM-L6-v2', Path({str(model_cache)!r}))\n"
         "v = e.encode_queries([sys.argv[1]])[0].tolist()\n"
         "print(json.dumps([type(e).__name__, 'torch' in sys.modules, v]))"
     )
@@ -88,13 +88,13 @@ def test_a_later_start_loads_the_export_without_torch(
     )
     kind, torch_loaded, vector = json.loads(result.stdout)
     assert (kind, torch_loaded) == ("OnnxEmbedder", False)
-    assert np.allclose(vector, real_embedder.encode_queries(TEXTS[:1])[0], atol=1e-5)
+    assert np.allclose(vector, minilm_embedder.encode_queries(TEXTS[:1])[0], atol=1e-5)
 
 
 @pytest.mark.model
 def test_an_unreadable_export_is_made_again(
     model_cache: Path,
-    real_embedder: Embedder,
+    minilm_embedder: Embedder,
     plain_embedder: SentenceTransformerEmbedder,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -104,17 +104,17 @@ def test_an_unreadable_export_is_made_again(
     (directory / "model.onnx").write_bytes(b"not a model")
     loads: list[str] = []
 
-    def load_original(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+    def load_original(name: str = MINILM) -> SentenceTransformerEmbedder:
         loads.append(name)
         return plain_embedder
 
     monkeypatch.setattr(embedder_module, "load_sentence_transformer", load_original)
     with caplog.at_level(logging.WARNING):
-        embedder = load_embedder(DEFAULT_MODEL, tmp_path)
+        embedder = load_embedder(MINILM, tmp_path)
     assert "unreadable" in caplog.text
-    assert isinstance(embedder, OnnxEmbedder) and loads == [DEFAULT_MODEL]
+    assert isinstance(embedder, OnnxEmbedder) and loads == [MINILM]
     assert np.allclose(
-        embedder.encode_queries(TEXTS[:1]), real_embedder.encode_queries(TEXTS[:1]), atol=1e-5
+        embedder.encode_queries(TEXTS[:1]), minilm_embedder.encode_queries(TEXTS[:1]), atol=1e-5
     )
     assert load_export(directory, MODEL_ID) is not None  # written again, whole
 
@@ -131,7 +131,7 @@ def test_a_new_export_removes_those_of_earlier_versions(
         (models / name).mkdir(parents=True)
         (models / name / "model.onnx").write_bytes(b"old")
     monkeypatch.setattr(embedder_module, "load_sentence_transformer", lambda _: plain_embedder)
-    assert isinstance(load_embedder(DEFAULT_MODEL, tmp_path), OnnxEmbedder)
+    assert isinstance(load_embedder(MINILM, tmp_path), OnnxEmbedder)
     assert sorted(p.name for p in models.iterdir()) == sorted([current.name, "my-notes"])
 
 

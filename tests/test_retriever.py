@@ -243,9 +243,9 @@ def test_the_article_is_tokenized_once_not_per_question(monkeypatch: pytest.Monk
     tokenized: list[str] = []
     original = lexical.tokenize
 
-    def counting(text: str) -> list[str]:
+    def counting(text: str, language: str = "en") -> list[str]:
         tokenized.append(text)
-        return original(text)
+        return original(text, language)
 
     monkeypatch.setattr(retriever_module, "tokenize", counting)
     for _ in range(3):

@@ -32,7 +32,6 @@ def bomb() -> bytes:
     return b"".join(packer.compress(zeros) for _ in range(256)) + packer.flush()
 
 
-
 class LocalServer(socketserver.ThreadingTCPServer):
     """Serves, on `host`:
 

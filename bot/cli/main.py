@@ -32,6 +32,7 @@ examples:
   python -m bot show https://example.org/news/story   # the article as the bot reads it
   python -m bot index --refresh
   python -m bot eval tests/data/bundled_questions.jsonl --compare
+  python -m bot eval xquad.en.json.gz --one-article --questions xquad.de.json.gz
   python -m bot run            # the Discord bot (needs DISCORD_TOKEN)
 
 With no command: the Discord bot when DISCORD_TOKEN is set, else the question prompt.
@@ -130,6 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--library", action="store_true", help="SQuAD: ask each question of all its articles"
     )
+    evaluate.add_argument(
+        "--questions",
+        type=Path,
+        metavar="FILE",
+        help="SQuAD: ask the questions of this parallel translation of FILE (matched by id)",
+    )
+    evaluate.add_argument(
+        "--one-article",
+        action="store_true",
+        help="SQuAD: join all the paragraphs into one article and ask every question of it",
+    )
     evaluate.add_argument("--every", type=int, default=1, metavar="N", help="every Nth question")
     evaluate.add_argument(
         "--shortlist",
@@ -165,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = sub.add_parser("results", parents=[common], help="measure the README's results")
     results.add_argument("--squad", type=Path, metavar="PATH", help="SQuAD v1.1 dev file")
+    results.add_argument(
+        "--xquad", type=Path, metavar="DIR", help="XQuAD directory (default ../shared/data/xquad)"
+    )
     results.add_argument("--write", type=Path, metavar="FILE", help="update FILE's table")
     results.set_defaults(handler=cmd_results)
     return parser
@@ -363,17 +378,29 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Measure recall@1, recall@3, MRR and declines on a question file or SQuAD."""
+    """Measure recall@1, recall@3, MRR and declines on a question file or SQuAD (in
+    another language's questions with --questions, as one article with --one-article)."""
     _quiet_model_loading()
     from bot.tools.evaluate import run_eval, run_library_eval
 
+    every = max(1, args.every)
     if args.library:
         from embeddings.scoring import SHORTLIST
 
+        if args.one_article:
+            print("error: --library and --one-article do not go together", file=sys.stderr)
+            return 2
         shortlist = SHORTLIST if args.shortlist is None else max(0, args.shortlist)
-        return run_library_eval(args.file, settings, args.limit, max(1, args.every), shortlist)
+        return run_library_eval(args.file, settings, args.limit, every, shortlist, args.questions)
     return run_eval(
-        args.file, settings, compare=args.compare, limit=args.limit, lowercase=args.lowercase
+        args.file,
+        settings,
+        compare=args.compare,
+        limit=args.limit,
+        lowercase=args.lowercase,
+        questions=args.questions,
+        one_article=args.one_article,
+        every=every,
     )
 
 
@@ -409,7 +436,7 @@ def cmd_results(args: argparse.Namespace, settings: Settings) -> int:
     _quiet_model_loading()
     from bot.tools.results import run_results
 
-    return run_results(settings, args.squad, args.write)
+    return run_results(settings, args.squad, args.write, args.xquad)
 
 
 def cmd_pages(args: argparse.Namespace, settings: Settings) -> int:

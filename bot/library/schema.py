@@ -25,6 +25,9 @@ URL_LENGTH = 2048
 """The longest link kept, in bytes of UTF-8 (PostgreSQL's index of links takes no more
 than about 2700 bytes a row)."""
 
+LANGUAGE_LENGTH = 16
+"""The longest language code kept (a two-letter code, "und", room for a tag)."""
+
 MAX_ID = 2**31 - 1
 """The largest article id the `Integer` column holds (on PostgreSQL)."""
 
@@ -49,6 +52,9 @@ class ArticleRow(Base):
     published: Mapped[date | None] = mapped_column(Date)
     paragraphs: Mapped[list[str]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(LANGUAGE_LENGTH), default="", server_default="")
+    """ISO 639-1 code of the text; "" in a row kept before languages were (detected when
+    read)."""
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

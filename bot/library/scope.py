@@ -79,9 +79,7 @@ def library_scope(stored: Sequence[StoredArticle], guild_id: int) -> Scope:
 def bot_wide_scope(default: Article, stored: Sequence[StoredArticle]) -> Scope:
     """The bot-wide library: the default article, then the others (the default once)."""
     extra = [s for s in stored if s.article.content_hash != default.content_hash]
-    return Scope(
-        (default, *(s.article for s in extra)), (None, *(s.id for s in extra)), BOT_WIDE
-    )
+    return Scope((default, *(s.article for s in extra)), (None, *(s.id for s in extra)), BOT_WIDE)
 
 
 @dataclass

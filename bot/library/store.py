@@ -1,7 +1,8 @@
 """The library store: articles per server and channel pins, in SQLite or PostgreSQL.
 
 Every method is a short transaction; call them off the Discord event loop. Nothing of one
-server is ever read for another: each query names its server.
+server is ever read for another: each query names its server. Each article is kept with
+its language; one kept before languages were has it detected whenever it is read.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.library.schema import BOT_WIDE, MAX_ID, URL_LENGTH, ArticleRow, PinRow, StateRow
 from embeddings.article import Article
 from embeddings.errors import ArticleBotError
+from embeddings.language import UNDETERMINED
+from embeddings.sources.language import with_language
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +164,7 @@ class Library:
                 published=article.published,
                 paragraphs=list(article.paragraphs),
                 content_hash=article.content_hash,
+                language=article.language,
                 added_by=added_by[:200],
                 added_at=added_at or datetime.now(UTC),
             )
@@ -355,6 +359,8 @@ def _stored(row: ArticleRow) -> StoredArticle:
         paragraphs=tuple(row.paragraphs),
         url=row.url,
         published=row.published,
+        language=row.language or UNDETERMINED,
     )
+    article = with_language(article)  # a row kept before languages were
     added_at = row.added_at if row.added_at.tzinfo else row.added_at.replace(tzinfo=UTC)
     return StoredArticle(row.id, row.guild_id, article, row.added_by, added_at)

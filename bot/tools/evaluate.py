@@ -14,7 +14,9 @@ from embeddings.errors import ArticleError
 from embeddings.evaluation import (
     METHODS,
     Case,
+    EvalSet,
     Report,
+    as_one_article,
     evaluate,
     evaluate_library,
     read_question_file,
@@ -27,31 +29,68 @@ from embeddings.types import Vectors
 
 
 def run_eval(
-    path: Path, settings: Settings, compare: bool, limit: int | None, lowercase: bool = False
+    path: Path,
+    settings: Settings,
+    compare: bool,
+    limit: int | None,
+    lowercase: bool = False,
+    *,
+    questions: Path | None = None,
+    one_article: bool = False,
+    every: int = 1,
 ) -> int:
     """Evaluate `path` and print its table (see `measure`)."""
-    print(format_report(*measure(path, settings, compare, limit, lowercase)))
+    report, title, cross = measure(
+        path,
+        settings,
+        compare,
+        limit,
+        lowercase,
+        questions=questions,
+        one_article=one_article,
+        every=every,
+    )
+    print(format_report(report, title, cross))
     return 0
 
 
 def measure(
-    path: Path, settings: Settings, compare: bool, limit: int | None, lowercase: bool = False
+    path: Path,
+    settings: Settings,
+    compare: bool,
+    limit: int | None,
+    lowercase: bool = False,
+    *,
+    questions: Path | None = None,
+    one_article: bool = False,
+    every: int = 1,
 ) -> tuple[Report, str, bool]:
     """Evaluate `path` (JSONL questions for the configured article, or SQuAD JSON), with
-    every question in lower case if `lowercase`. Returns the report, its title, and
-    whether questions were also asked of another article."""
+    every question in lower case if `lowercase`, every `every`-th question only. SQuAD only:
+    `questions` from a parallel translation of `path`, and `one_article`, all of `path`'s
+    paragraphs joined into one article that every question is asked of. Returns the report,
+    its title, and whether questions were also asked of another article."""
     methods = list(METHODS) if compare else ["hybrid"]
     name = path.name.lower()
     if name.endswith((".json", ".json.gz")):
-        runs, title = _squad_runs(path, settings, limit)
-        cross = True
+        sets = read_squad(path, limit, questions)
+        title = _squad_title(path, sets, questions, one_article)
+        if one_article:
+            sets = (as_one_article(sets, path.name),)
+        runs = _squad_runs(sets, settings)
+        cross = not one_article
     elif name.endswith(".jsonl"):
+        if questions is not None or one_article:
+            raise ArticleError(f"{path}: --questions and --one-article take a SQuAD file")
         article = open_source(settings.article, settings.cache_dir)
         cases = read_question_file(path, len(article.paragraphs))
         ready = prepare(settings, article=article)
         runs, title, cross = [(ready.retriever, cases)], f"{path.name} on {article.title!r}", False
     else:
         raise ArticleError(f"{path}: expected a .jsonl question file or SQuAD .json/.json.gz")
+    if every > 1:
+        runs = [(r, cases[::every]) for r, cases in runs]
+        title += f", every {_ordinal(every)} question"
     if lowercase:
         runs = [(r, [replace(c, question=c.question.lower()) for c in cases]) for r, cases in runs]
         title += ", questions in lower case"
@@ -62,21 +101,38 @@ def measure(
 
 
 def _squad_runs(
-    path: Path, settings: Settings, limit: int | None
-) -> tuple[list[tuple[Retriever, Sequence[Case]]], str]:
-    sets = read_squad(path, limit)
+    sets: Sequence[EvalSet], settings: Settings
+) -> list[tuple[Retriever, Sequence[Case]]]:
     embedder = load_model(settings)
     runs: list[tuple[Retriever, Sequence[Case]]] = []
     words: dict[str, Vectors] = {}  # question words' vectors, shared by every article
     for item in tqdm(sets, desc="indexing articles", unit="article", leave=False):
         index = load_index(item.article, embedder, settings.cache_dir).index
         runs.append((Retriever(index, embedder, settings.min_relevance, words), item.cases))
-    questions = sum(len(s.cases) for s in sets)
-    title = (
-        f"SQuAD v1.1 ({path.name}; Rajpurkar et al., 2016, CC BY-SA 4.0): "
-        f"{len(sets)} articles, {questions} questions"
+    return runs
+
+
+def _squad_title(
+    path: Path, sets: Sequence[EvalSet], questions: Path | None, one_article: bool
+) -> str:
+    source = (
+        "XQuAD (Artetxe et al., 2019, CC BY-SA 4.0)"
+        if path.name.lower().startswith("xquad")
+        else "SQuAD v1.1 (Rajpurkar et al., 2016, CC BY-SA 4.0)"
     )
-    return runs, title
+    cases = sum(len(s.cases) for s in sets)
+    paragraphs = sum(len(s.article.paragraphs) for s in sets)
+    shape = (
+        f"{len(sets)} articles as one article of {paragraphs} paragraphs"
+        if one_article
+        else f"{len(sets)} articles"
+    )
+    asked = f" in the words of {questions.name}" if questions is not None else ""
+    return f"{source}, {path.name}: {shape}, {cases} questions{asked}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def format_report(report: Report, title: str, cross_article: bool) -> str:
@@ -112,7 +168,33 @@ def format_report(report: Report, title: str, cross_article: bool) -> str:
     )
     if report.failures:
         lines.append(f"skipped {len(report.failures)} unusable questions")
+    if report.by_language:
+        lines += ["", *format_languages(report)]
     return "\n".join(lines)
+
+
+def format_languages(report: Report) -> list[str]:
+    """One line a language of the questions: recall, answered on-topic, declined off-topic."""
+    lines = [
+        f"{'language':<8} {'R@1':>6} {'R@3':>6} {'MRR':>6} {'answered':>9} {'declined':>9}"
+        "  questions"
+    ]
+    for language, part in sorted(report.by_language.items()):
+        score = part.methods.get("hybrid")
+        recall = (
+            f"{score.recall_at_1:>6.3f} {score.recall_at_3:>6.3f} {score.mrr:>6.3f}"
+            if score is not None and score.questions
+            else f"{'-':>6} {'-':>6} {'-':>6}"
+        )
+        lines.append(
+            f"{language:<8} {recall} {_or_dash(part.answered):>9} {_or_dash(part.declined):>9}"
+            f"  {part.on_topic} + {part.off_topic} off-topic"
+        )
+    return lines
+
+
+def _or_dash(value: float | None) -> str:
+    return f"{value:.3f}" if value is not None else "-"
 
 
 def _shares(report: Report, on_topic: int, off_topic: int, off_label: str) -> str:
@@ -128,12 +210,19 @@ def _shares(report: Report, on_topic: int, off_topic: int, off_label: str) -> st
 
 
 def run_library_eval(
-    path: Path, settings: Settings, limit: int | None, every: int, shortlist: int
+    path: Path,
+    settings: Settings,
+    limit: int | None,
+    every: int,
+    shortlist: int,
+    questions: Path | None = None,
 ) -> int:
     """Ask SQuAD's questions of all its articles as one library and print the figures."""
     if not path.name.lower().endswith((".json", ".json.gz")):
         raise ArticleError(f"{path}: --library takes a SQuAD .json/.json.gz file")
-    runs, title = _squad_runs(path, settings, limit)
+    sets = read_squad(path, limit, questions)
+    title = _squad_title(path, sets, questions, one_article=False)
+    runs = _squad_runs(sets, settings)
     total = sum(sum(c.paragraph is not None for c in cases) for _, cases in runs) // every
     with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
         report = evaluate_library(runs, every, progress=bar.update, shortlist=shortlist)
@@ -141,7 +230,7 @@ def run_library_eval(
     n = max(1, report.questions)
     print(
         f"{title}, asked of all {len(runs)} articles ({paragraphs} paragraphs) as one library"
-        f"{f', every {every}th question' if every > 1 else ''}\n\n"
+        f"{f', every {_ordinal(every)} question' if every > 1 else ''}\n\n"
         f"right article first:   {report.right_article / n:.3f}\n"
         f"right paragraph first: {report.right_paragraph / n:.3f} ({report.questions} questions)\n"
         f"right article ranked:  {report.shortlisted / n:.3f} (shortlist {shortlist or 'off'})\n"

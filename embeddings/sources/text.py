@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from embeddings.article import UNTITLED, Article
 from embeddings.errors import ArticleError
+from embeddings.language import UNDETERMINED
 from embeddings.sources.links import announces_url, is_link_line, labelled_link, web_link
 
 _DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y-%m-%d")
@@ -76,7 +77,9 @@ def parse_text_article(text: str, source: str = "<text>", join: bool = True) -> 
         body = join_broken(body)
     if not body:
         raise ArticleError(f"{source}: the article has no body paragraphs")
-    return Article(title=title, paragraphs=tuple(body), url=url, published=published)
+    return Article(
+        title=title, paragraphs=tuple(body), url=url, published=published, language=UNDETERMINED
+    )
 
 
 def join_broken(paragraphs: list[str]) -> list[str]:

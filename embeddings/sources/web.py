@@ -15,6 +15,7 @@ from embeddings.errors import ArticleError
 from embeddings.sources.fetch import STRICT, FetchPolicy, download
 from embeddings.sources.html import parse_html_article
 from embeddings.sources.json import article_to_json, parse_json_article
+from embeddings.sources.language import with_language
 
 MAX_AGE_SECONDS = 24 * 3600
 """How long a fetched page is used before it is fetched again (a news page changes: a
@@ -43,7 +44,7 @@ def fetch_article(
             raise
         log.warning("cannot fetch %s again (%s); using the copy kept", url, exc)
         return kept[0]
-    article = parse_html_article(page.body, url=page.url, source=url)
+    article = with_language(parse_html_article(page.body, url=page.url, source=url))
     if cached is not None:
         _write(cached, article_to_json(article))
     log.info("fetched %r from %s (%d paragraphs)", article.title, url, len(article.paragraphs))
@@ -54,7 +55,8 @@ def _read(path: Path, url: str) -> tuple[Article, float] | None:
     """The article cached at `path` and its age in seconds, or None."""
     try:
         age = time.time() - path.stat().st_mtime
-        return parse_json_article(path.read_text(encoding="utf-8"), source=str(path)), age
+        article = parse_json_article(path.read_text(encoding="utf-8"), source=str(path))
+        return with_language(article), age
     except FileNotFoundError:
         return None
     except (OSError, ArticleError) as exc:
