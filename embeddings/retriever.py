@@ -257,13 +257,16 @@ class Retriever:
         """The paragraphs (0-based, best first) to quote; empty when the article has no answer.
 
         The best paragraph must reach `min_relevance`; it is quoted alone when the answer is
-        tentative. Every other one quoted must reach the bar on its own: counting only the
-        question's words (and stand-ins) found in it.
+        tentative or the question is in another language than the article. Every other one
+        quoted must reach the bar on its own: counting only the question's words (and
+        stand-ins) found in it.
         """
         best = top_k(ranking.scores, max(1, k))
         if ranking.top_relevance < self.min_relevance:
             return []
-        if self.is_tentative(ranking):
+        # A question in another language has no words of its own in the article to vouch
+        # for a second passage: the best one is quoted alone.
+        if self.is_tentative(ranking) or ranking.cross_language:
             return [int(best[0])]
         return [int(best[0])] + [
             int(i) for i in best[1:] if self._own_relevance(int(i), ranking) >= self.min_relevance

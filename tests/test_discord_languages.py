@@ -165,11 +165,11 @@ async def test_the_article_card_is_in_the_users_language(
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    ("locale", "question"),
+    ("locale", "question", "paragraph", "phrase"),
     [
-        ("ru", "Кто решит, когда отвечать на американское письмо?"),
-        ("zh-CN", "谁来决定什么时候回复美国的信？"),
-        ("en-US", "من سيقرر متى يتم الرد على الرسالة الأمريكية؟"),
+        ("ru", "Кто решит, когда отвечать на американское письмо?", 4, "the president will decide"),
+        ("zh-CN", "普京对法国总统说了什么？", 8, "carefully study"),
+        ("en-US", "من سيقرر متى يتم الرد على الرسالة الأمريكية؟", 4, "the president will decide"),
     ],
 )
 async def test_a_question_in_another_language_gets_the_articles_own_paragraph(
@@ -179,16 +179,19 @@ async def test_a_question_in_another_language_gets_the_articles_own_paragraph(
     real_embedder: Embedder,
     locale: str,
     question: str,
+    paragraph: int,
+    phrase: str,
 ) -> None:
     bot, task = await start_bot(settings, article, real_embedder)
     try:
         interaction = await fake.slash("ask", {"question": question}, locale=locale)
         await fake.wait_for(lambda: interaction.edits, timeout=30)
         text = description(interaction.edits[0])
-        heading = CATALOGS.get(locale[:2], ENGLISH).paragraph.format(number=4)
+        heading = CATALOGS.get(locale[:2], ENGLISH).paragraph.format(number=paragraph)
         assert f"**{heading}**" in text
-        quotes = " ".join(quoted_lines(text))
-        assert "Peskov" in quotes and "the president will decide" in quotes  # as written
+        # The article's paragraph alone, as written: no words of the question vouch for more.
+        assert text.count("**" + heading.split(str(paragraph))[0]) == 1
+        assert phrase in " ".join(quoted_lines(text))
     finally:
         await bot.close()
         task.cancel()
