@@ -32,7 +32,7 @@ from filelock import FileLock
 from embeddings.errors import ModelError
 from embeddings.models import E5_MODEL_ID
 from embeddings.models.e5_weights import Q4_BLOCK, E5Weights, dequantise, read_weights
-from embeddings.models.pooling import in_length_batches, mean_pooled
+from embeddings.models.pooling import in_length_batches, mean_pooled, onnx_session
 from embeddings.types import Vectors
 
 EXPORT_VERSION = 1
@@ -288,7 +288,6 @@ def _write(model: Any, weights: E5Weights, directory: Path) -> None:
 
 
 def _open(directory: Path, source: Path) -> E5Embedder:
-    import onnxruntime
     from tokenizers import Tokenizer
 
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -299,14 +298,7 @@ def _open(directory: Path, source: Path) -> E5Embedder:
     table = np.memmap(
         source, Q4_BLOCK, mode="r", offset=words["offset"], shape=(words["rows"], blocks)
     )
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    # Idle threads sleep instead of spinning: beside busy processes a spinning pool doubled
-    # a question's time (docs/experiments.md, "Threads that spin"); idle, this costs 1 ms.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = onnxruntime.InferenceSession(
-        str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnx_session(directory / "model.onnx")
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     normalisation = {int(k): v for k, v in manifest["normalisation"].items()}
     return E5Embedder(session, tokenizer, normalisation, table)

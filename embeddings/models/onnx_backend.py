@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.models.pooling import in_length_batches, mean_pooled
+from embeddings.models.pooling import in_length_batches, mean_pooled, onnx_session
 from embeddings.models.st_backend import SentenceTransformerEmbedder
 from embeddings.types import Vectors
 
@@ -180,16 +180,8 @@ def _write(model: Any, directory: Path) -> None:
 
 
 def _open(directory: Path, model_id: str) -> OnnxEmbedder:
-    import onnxruntime
     from tokenizers import Tokenizer
 
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    # Idle threads sleep instead of spinning: beside busy processes a spinning pool doubled
-    # a question's time (docs/experiments.md, "Threads that spin"); idle, this costs 1 ms.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = onnxruntime.InferenceSession(
-        str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
-    )
+    session = onnx_session(directory / "model.onnx")
     tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     return OnnxEmbedder(session, tokenizer, model_id)

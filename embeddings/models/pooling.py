@@ -1,8 +1,10 @@
-"""What the ONNX backends share: batching texts by length, and mean pooling."""
+"""What the ONNX backends share: their session, batching texts by length, mean pooling."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,3 +37,15 @@ def mean_pooled(tokens: npt.NDArray[np.float32], mask: npt.NDArray[np.int64]) ->
     pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
     return np.asarray(pooled / norms, dtype=np.float32)
+
+
+def onnx_session(model: Path) -> Any:
+    """An ONNX Runtime session on the CPU for the graph at `model`."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: beside busy processes a spinning pool doubled
+    # a question's time (docs/experiments.md, "Threads that spin"); idle, this costs 1 ms.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
