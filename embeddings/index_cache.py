@@ -30,15 +30,17 @@ import numpy.typing as npt
 from filelock import FileLock
 
 from embeddings.article import Article
-from embeddings.index import ArticleIndex, build_index
+from embeddings.index import ArticleIndex, build_index, spans_fit
 from embeddings.lexical import FINGERPRINT, Bm25
 from embeddings.models.protocol import Embedder
-from embeddings.shelf import Shelf, stems
-from embeddings.types import Vectors
+from embeddings.shelf import Part, Shelf, stem_hashes
 from embeddings.vocabulary import Vocabulary
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 """Bump when chunking, tokenizing or the file layout changes: old entries are then ignored."""
+
+SHELF_VERSION = 2
+"""Bump when what a shelf holds changes: old shelves are then made again."""
 
 KEEP_ENTRIES = 1024
 """Cache entries kept; the least recently used beyond this are removed after a write.
@@ -57,7 +59,7 @@ TEXT_LIBRARIES = ("PyStemmer", "sentencex", "bm25s")
 
 log = logging.getLogger(__name__)
 
-Source = Literal["cache", "built"]
+Source = Literal["cache", "database", "built"]
 T = TypeVar("T")
 _ENTRY = re.compile(r"[0-9a-f]{32}(-\d+)?")
 
@@ -84,6 +86,11 @@ def _content(article: Article) -> str:
     """What an article's index is built from: its text (by hash) and the language it is
     read in."""
     return f"{article.content_hash}:{article.language}"
+
+
+def lexicon() -> str:
+    """What tokens and stems depend on: tokenizing, and the text libraries' versions."""
+    return f"{FINGERPRINT};{_text_libraries()}"
 
 
 @functools.cache
@@ -243,21 +250,25 @@ def _move_into_place(built: Path, path: Path) -> None:
         shutil.rmtree(aside, ignore_errors=True)
 
 
-def load_overview(
-    article: Article, embedder: Embedder, cache_dir: Path | None
-) -> tuple[Vectors, list[str]]:
-    """An article's paragraph vectors and words (what a `Shelf` holds), read from its
-    cache entry without the rest of the index; built with the whole index when missing."""
+def load_overview(article: Article, embedder: Embedder, cache_dir: Path | None) -> Part:
+    """What a `Shelf` holds of an article, read from its cache entry without the rest of
+    the index; built with the whole index when missing."""
     if cache_dir is not None:
         path = cache_dir / cache_key(article, embedder.model_id)
         try:
             meta = _meta_of(path, article, embedder.model_id)
-            shape = (len(article.paragraphs), int(meta["dim"]))
-            return _array(path / "paragraphs.npy", shape, np.float32), _words(path)
+            dim = int(meta["dim"])
+            paragraphs = _array(path / "paragraphs.npy", (len(article.paragraphs), dim), np.float32)
+            sentences = _array(path / "sentences.npy", (int(meta["sentences"]), dim), np.float32)
+            return Part.of(paragraphs, sentences, stem_hashes(_words(path), article.language))
         except (OSError, ValueError, KeyError):
             pass  # missing or unusable: load_index says why and builds it
     index = load_index(article, embedder, cache_dir).index
-    return index.paragraph_vectors, list(index.vocabulary.words)
+    return Part.of(
+        index.paragraph_vectors,
+        index.sentence_vectors,
+        stem_hashes(index.vocabulary.words, article.language),
+    )
 
 
 def shelf_path(
@@ -265,7 +276,8 @@ def shelf_path(
 ) -> Path:
     """Where a library's shelf is kept: under `shelves/`, named by the library (when
     known) and a key over the model and every article's content and language, in order."""
-    parts = ["shelf", str(INDEX_VERSION), FINGERPRINT, _text_libraries(), model_id]
+    parts = ["shelf", str(SHELF_VERSION), str(INDEX_VERSION), FINGERPRINT, _text_libraries()]
+    parts.append(model_id)
     payload = "\0".join(parts + [_content(a) for a in articles])
     key = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
     return cache_dir / "shelves" / (key if library is None else f"{key}-{library}")
@@ -295,8 +307,7 @@ def load_shelf(
     cache_dir: Path | None,
     library: int | None = None,
 ) -> Shelf:
-    """The shelf of a library's articles (see `shelf`), kept in the cache like an index.
-    Writing a library's shelf removes the one it supersedes; `KEEP_SHELVES` are kept."""
+    """The shelf of a library's articles (see `shelf`), kept in the cache like an index."""
     if cache_dir is None:
         return _build_shelf(articles, embedder, None)
     if (kept := cached_shelf(articles, embedder, cache_dir, library)) is not None:
@@ -311,25 +322,53 @@ def load_shelf(
         if (kept := cached_shelf(articles, embedder, cache_dir, library)) is not None:
             return kept
         shelf = _build_shelf(articles, embedder, cache_dir)
-        try:
-            _write_entry(path, shelf.save)
-        except OSError as exc:
-            log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
-            return shelf
+        keep_shelf(shelf, articles, embedder.model_id, cache_dir, library)
+    return shelf
+
+
+def keep_shelf(
+    shelf: Shelf,
+    articles: Sequence[Article],
+    model_id: str,
+    cache_dir: Path | None,
+    library: int | None = None,
+) -> None:
+    """Write a library's shelf to the cache, removing the one it supersedes; the
+    `KEEP_SHELVES` used last are kept. A cache that cannot be written is passed over."""
+    if cache_dir is None:
+        return
+    path = shelf_path(articles, model_id, cache_dir, library)
+    try:
+        _write_entry(path, shelf.save)
+    except OSError as exc:
+        log.warning("cannot write the library cache in %s (%s)", cache_dir, exc)
+        return
     if library is not None:
         for old in path.parent.glob(f"*-{library}"):
             if old != path:
                 shutil.rmtree(old, ignore_errors=True)
     prune(path.parent, KEEP_SHELVES)
-    return shelf
+
+
+def keep_index(index: ArticleIndex, model_id: str, cache_dir: Path | None) -> None:
+    """Write an index built or read elsewhere (the library's database) to the cache, unless
+    it holds it already; a cache that cannot be written is passed over."""
+    if cache_dir is None:
+        return
+    path = cache_dir / cache_key(index.article, model_id)
+    if path.exists():
+        return
+    try:
+        _write(path, index, model_id)
+    except OSError as exc:
+        log.warning("cannot write the index cache in %s (%s)", cache_dir, exc)
+        return
+    prune(cache_dir)
 
 
 def _build_shelf(articles: Sequence[Article], embedder: Embedder, cache_dir: Path | None) -> Shelf:
-    overviews = [load_overview(a, embedder, cache_dir) for a in articles]
     return Shelf.build(
-        [vectors for vectors, _ in overviews],
-        [stems(words, a.language) for a, (_, words) in zip(articles, overviews, strict=True)],
-        [a.language for a in articles],
+        [load_overview(a, embedder, cache_dir) for a in articles], [a.language for a in articles]
     )
 
 
@@ -362,7 +401,7 @@ def _read(path: Path, article: Article, model_id: str) -> ArticleIndex:
     paragraphs = _array(path / "paragraphs.npy", (n, dim), np.float32)
     sentences = _array(path / "sentences.npy", (m, dim), np.float32)
     spans = np.asarray(_array(path / "spans.npy", (m, 3), np.int64))
-    if not _spans_fit(spans, article):
+    if not spans_fit(spans, article):
         raise ValueError("sentence spans do not fit the article")
     words = _words(path)
     return ArticleIndex(
@@ -387,19 +426,3 @@ def _array(path: Path, shape: tuple[int, ...], dtype: type[np.generic]) -> npt.N
     if array.shape != shape or array.dtype != dtype:
         raise ValueError(f"{path.name} has shape {array.shape} {array.dtype}, expected {shape}")
     return array
-
-
-def _spans_fit(spans: npt.NDArray[np.int64], article: Article) -> bool:
-    if len(spans) == 0:
-        return False
-    lengths = np.asarray([len(p) for p in article.paragraphs])
-    para, start, end = spans[:, 0], spans[:, 1], spans[:, 2]
-    return bool(
-        np.all(np.diff(para) >= 0)
-        and para.min() >= 0
-        and para.max() < len(lengths)
-        and np.all(start >= 0)
-        and np.all(start < end)
-        and np.all(end <= lengths[np.clip(para, 0, len(lengths) - 1)])
-        and len(np.unique(para)) == len(lengths)
-    )

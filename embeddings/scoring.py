@@ -138,16 +138,21 @@ PAIR_WEIGHT = 0.5
 phrase found as written ("the Washington Post") counts over its words found apart.
 0 ignores phrases (docs/experiments.md, "Word pairs")."""
 
-SHORTLIST = 8
+SHORTLIST = 2
 """Articles ranked in full for a question asked of a larger library: those whose best
-paragraph and words promise most (see `shelf`). Each one more costs about a millisecond a
-question; fewer risks leaving out the article that answers (docs/experiments.md, "Large
-libraries")."""
+sentence and words are most relevant (see `shelf`). Each one more costs a few
+milliseconds a question, more when its index must be loaded; on SQuAD as one library, 1,
+2, 3 and 8 put the right article first equally often (docs/experiments.md, "Vectors in
+the database")."""
 
-SHORTLIST_MARGIN = 0.2
-"""How far below the most promising article (in `relevance` units: cosine plus coverage
-credit) another may be and still be ranked in full. Lower ranks fewer articles, faster;
-higher ranks more where none stands out (docs/experiments.md, "Large libraries")."""
+REFINED = 16
+"""Articles of a larger library judged by their best sentence: those whose best
+paragraph and words promise most (see `shelf`)."""
+
+SHORTLIST_MARGIN = 0.1
+"""How far below the most relevant article (cosine plus coverage credit) another may be
+and still be ranked in full. Lower ranks fewer articles, faster; higher ranks more where
+none stands out (docs/experiments.md, "Large libraries", "Vectors in the database")."""
 
 CANDIDATES = 200
 """Paragraphs whose sentences are scored, in articles longer than this: the best by the

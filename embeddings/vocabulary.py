@@ -27,9 +27,16 @@ that cost. (Always the same ones, so an answer does not depend on which words ea
 questions brought into the cache.)"""
 
 
+MAX_WORD = 64
+"""Longer "words" (a run of letters with no space, a link) are not kept as vocabulary."""
+
+
 def article_words(texts: Sequence[str], language: str = "en") -> list[str]:
-    """The distinct content words of `texts` in `language`, sorted."""
-    return sorted({word for text in texts for word in content_words(text, language)})
+    """The distinct content words of `texts` in `language` (none longer than `MAX_WORD`),
+    sorted."""
+    return sorted(
+        {word for text in texts for word in content_words(text, language) if len(word) <= MAX_WORD}
+    )
 
 
 class Vocabulary:

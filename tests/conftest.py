@@ -27,6 +27,7 @@ from embeddings.models.protocol import Embedder
 from embeddings.models.st_backend import SentenceTransformerEmbedder
 from embeddings.sources import bundled_article_path, load_article
 from tests import stats
+from tests.databases import KINDS, new_database
 from tests.fakes import FakeEmbedder
 
 pytest_plugins = ["tests.discord_harness"]
@@ -84,6 +85,13 @@ def fake_model(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> FakeEmbed
     monkeypatch.setattr("bot.startup.load_embedder", load)
     monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
     return embedder
+
+
+@pytest.fixture(params=KINDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of each kind the library runs on."""
+    with new_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

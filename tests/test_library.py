@@ -27,8 +27,8 @@ from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
-from tests.databases import KINDS, new_database, postgres_server
-from tests.fakes import FakeEmbedder
+from tests.databases import new_database, postgres_server
+from tests.fakes import DIM, FakeEmbedder
 from tests.tcp_proxy import TcpProxy
 from tests.together import run_together
 
@@ -49,13 +49,6 @@ BREAD = Article(
         "The baker said the ovens run from four in the morning.",
     ),
 )
-
-
-@pytest.fixture(params=KINDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database of each kind the library runs on."""
-    with new_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture
@@ -306,7 +299,10 @@ def test_a_library_is_copied_to_another_database_whole(
 ) -> None:
     source_url = sqlite_url(tmp_path / "source" / "library.db")
     source = Library.open(source_url)
-    seals = source.add(SEALS, 1, added_by="ann").stored
+    embedder = FakeEmbedder()
+    seals = source.add(
+        SEALS, 1, added_by="ann", index=build_index(SEALS, embedder), model_id=embedder.model_id
+    ).stored
     source.add(BREAD, 1, added_by="bob")
     source.add(BREAD, BOT_WIDE, added_by="command line")
     source.pin(1, 10, seals.id)
@@ -327,6 +323,12 @@ def test_a_library_is_copied_to_another_database_whole(
     ]
     assert target.pinned(1, 10) == kept[0].id
     assert [s.article for s in target.articles(BOT_WIDE)] == [BREAD]
+    copied = target.read_index(1, SEALS, embedder.model_id, DIM)  # its vectors came along
+    assert (
+        copied is not None
+        and copied.vocabulary.words == build_index(SEALS, embedder).vocabulary.words
+    )
+    assert target.read_index(1, BREAD, embedder.model_id, DIM) is None  # none were kept
     target.close()
 
 
@@ -436,6 +438,7 @@ def test_library_commands_add_list_ask_and_remove(
         "published": "2024-03-05",
         "url": "https://news.example.org/2024/03/05/harbour-seals-return",
         "paragraphs": 5,
+        "source": page,
         "added": True,
     }
     assert main(["library", "add", "--json", "--guild", "42", page]) == 0

@@ -7,15 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.library.answering import Answerer, NotReady
+from bot.library.answering import RANKED_WHOLE, Answerer, NotReady
 from bot.library.scope import Scope
 from embeddings import index_cache, scoring
 from embeddings.article import Article
 from embeddings.collection import Collection
 from embeddings.index import build_index
 from embeddings.index_cache import load_index, load_overview, load_shelf
+from embeddings.packing import unit_scales
 from embeddings.retriever import Retriever
-from embeddings.shelf import Shelf
+from embeddings.shelf import Part, Shelf, stem_hashes
 from tests.fakes import FakeEmbedder
 
 SEALS = Article(
@@ -62,7 +63,9 @@ def test_the_shelf_puts_the_article_that_answers_first() -> None:
 
 
 def test_a_large_library_answers_as_ranking_every_article_would(tmp_path: Path) -> None:
-    assert len(LIBRARY) > scoring.SHORTLIST
+    """The same passages, in the same order, as ranking every article in full; only the
+    `SHORTLIST` most relevant articles are ranked, so a passage of a third stays out."""
+    assert len(LIBRARY) > RANKED_WHOLE
     embedder = FakeEmbedder()
     default = Retriever(
         build_index(Article("Default", ("A default article.",)), embedder), embedder
@@ -73,22 +76,25 @@ def test_a_large_library_answers_as_ranking_every_article_would(tmp_path: Path) 
     for question in QUESTIONS:
         ours, full = answerer.answer(question, scope, 3), every.answer(question)
         assert ours.answered == full.answered
-        assert [(p.article, p.paragraph) for p in ours.passages] == [
-            (p.article, p.paragraph) for p in full.passages
-        ]
+        ranked = [(p.article, p.paragraph) for p in ours.passages]
+        assert ranked == [(p.article, p.paragraph) for p in full.passages][: len(ranked)]
+        assert len(ranked) == len(full.passages) or len(set(ours.articles)) == scoring.SHORTLIST
     # Only shortlisted articles had their whole index loaded.
     assert len(answerer._retrievers) < len(LIBRARY)
 
 
-def test_an_overview_is_the_index_vectors_and_words(tmp_path: Path) -> None:
+def test_an_overview_is_the_index_vectors_and_stems(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     built = load_overview(SEALS, embedder, tmp_path)  # no entry yet: the index is built
     index = load_index(SEALS, embedder, tmp_path).index
     read = load_overview(SEALS, embedder, tmp_path)
     assert embedder.document_calls == 1
-    for vectors, words in (built, read):
-        np.testing.assert_array_equal(vectors, index.paragraph_vectors)
-        assert words == list(index.vocabulary.words)
+    for part in (built, read):
+        assert part.paragraphs.dtype == np.int8 and len(part.paragraphs) == len(SEALS.paragraphs)
+        restored = part.paragraphs * unit_scales(part.paragraphs)[:, None]
+        assert np.min(np.sum(restored * index.paragraph_vectors, axis=1)) > 0.999
+        assert part.sentences.dtype == np.int8 and len(part.sentences) == len(index.sentence_spans)
+        np.testing.assert_array_equal(part.stems, stem_hashes(index.vocabulary.words))
 
 
 def test_a_library_shelf_is_kept_in_the_cache_and_rebuilt_when_unusable(
@@ -104,8 +110,8 @@ def test_a_library_shelf_is_kept_in_the_cache_and_rebuilt_when_unusable(
     np.testing.assert_array_equal(built.promise(vector, question), read.promise(vector, question))
     assert load_shelf(LIBRARY[:-1], embedder, tmp_path).size == len(LIBRARY) - 1  # its own
     for entry in (tmp_path / "shelves").iterdir():
-        if (entry / "tokens.json").exists():
-            (entry / "tokens.json").write_text("{not json", encoding="utf-8")
+        if (entry / "tokens.npy").exists():
+            (entry / "tokens.npy").write_text("not an array", encoding="utf-8")
     again = load_shelf(LIBRARY, embedder, tmp_path)
     assert "library cache" in caplog.text and "rebuilding" in caplog.text
     np.testing.assert_array_equal(again.promise(vector, question), built.promise(vector, question))
@@ -141,10 +147,40 @@ def test_without_building_a_large_scope_says_what_to_build(tmp_path: Path) -> No
             answer = answerer.answer(question, scope, 3, build=False)
             break
         except NotReady as more:
-            assert more.articles and more.scope is None
+            assert more.articles and not more.shelf
             answerer.prepare(more)
     assert answer.article == SEALS
     again = Answerer(default, tmp_path)  # a new process: everything comes from the cache
     calls = embedder.document_calls
     assert again.answer(question, scope, 3, build=False).article == SEALS
     assert embedder.document_calls == calls
+
+
+def test_a_shelf_made_from_the_last_one_is_the_shelf_made_anew() -> None:
+    embedder = FakeEmbedder()
+    indexes = {a: build_index(a, embedder) for a in LIBRARY}
+    before = (*LIBRARY[2:-3], LIBRARY[0])  # one gone, three to come, an order changed
+    last = Shelf.of([indexes[a] for a in before])
+    asked: list[int] = []
+
+    def read(positions: list[int]) -> list[Part]:
+        asked.extend(positions)
+        return [Shelf.of([indexes[LIBRARY[i]]]).parts()[0] for i in positions]
+
+    updated = last.updated(before, LIBRARY, [a.language for a in LIBRARY], read)
+    fresh = Shelf.of([indexes[a] for a in LIBRARY])
+    assert sorted(LIBRARY[i].title for i in asked) == sorted(
+        a.title for a in LIBRARY if a not in before
+    )
+    for question in QUESTIONS:
+        vector = embedder.encode_queries([question])[0]
+        np.testing.assert_allclose(
+            updated.promise(vector, question), fresh.promise(vector, question), rtol=1e-6
+        )
+        every = np.arange(len(LIBRARY))
+        np.testing.assert_array_equal(
+            updated.best_sentences(vector, every), fresh.best_sentences(vector, every)
+        )
+        assert (
+            updated.shortlist(embedder, question, 3)[1] == fresh.shortlist(embedder, question, 3)[1]
+        )

@@ -4,42 +4,163 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import sys
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
 
-from bot.library.answering import add_indexed, open_library
+from tqdm import tqdm
+
+from bot.library.answering import index_for, open_library
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scope
-from bot.library.store import Library, LibraryError, StoredArticle, redacted
+from bot.library.store import Added, Library, LibraryError, StoredArticle, redacted
 from bot.settings import Settings
 from embeddings.answer import Answer, article_info
-from embeddings.errors import ArticleError
+from embeddings.article import Article
+from embeddings.errors import ArticleBotError, ArticleError
 from embeddings.sources import open_source
+
+T = TypeVar("T")
+
+
+BATCH = 8
+"""Articles embedded together by a bulk add or a reindex."""
+
+READERS = 4
+"""Sources read (fetched) at once by a bulk add."""
 
 
 def cmd_library_add(args: argparse.Namespace, settings: Settings) -> int:
-    """Read an article from a web address or file, keep it, and index it."""
+    """Read articles from web addresses or files, keep them, and index them: one line a
+    source, a failure said for its source without stopping the others."""
     from bot.startup import load_model
 
-    article = open_source(args.source, settings.cache_dir, refresh=True)
-    if len(article.paragraphs) > settings.library_max_paragraphs:
-        raise ArticleError(
-            f"{args.source}: too large ({len(article.paragraphs)} paragraphs, "
-            f"at most {settings.library_max_paragraphs})"
-        )
+    sources = list(args.sources) + (_source_lines(args.from_file) if args.from_file else [])
+    if not sources:
+        raise ArticleError("name at least one SOURCE, or --from FILE")
+    library = _library(settings)
+    failed = 0
+    try:
+        embedder = load_model(settings)
+        guild, cache_dir = args.guild or BOT_WIDE, settings.cache_dir
+        bar = tqdm(total=len(sources), desc="adding", unit="article", disable=None, leave=False)
+        with bar, ThreadPoolExecutor(READERS) as readers:
+            for named in _batches(sources, BATCH):  # read a batch at a time: memory stays small
+                read = readers.map(lambda source: _read(source, settings), named)
+                batch = list(zip(named, read, strict=True))
+                articles = [a for _, a in batch if isinstance(a, Article)]
+                try:
+                    indexes = iter(index_for(library, articles, guild, embedder, cache_dir))
+                except LibraryError as exc:  # each source of the batch says so
+                    indexes, batch = iter(()), [(source, exc) for source, _ in batch]
+                for source, article in batch:
+                    try:
+                        if not isinstance(article, Article):
+                            raise article
+                        added = library.add(
+                            article,
+                            guild,
+                            "command line",
+                            index=next(indexes),
+                            model_id=embedder.model_id,
+                        )
+                    except ArticleBotError as exc:
+                        failed += 1
+                        bar.clear()
+                        _report_failure(source, exc, args.json)
+                    else:
+                        bar.clear()
+                        _report_added(source, added, args.json)
+                    bar.update()
+    finally:
+        library.close()
+    return 1 if failed else 0
+
+
+def cmd_library_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """Embed, with the configured model, every article whose vectors from it are not kept
+    (a server's, or all, and the default article); `--prune` then removes the vectors of
+    every other model."""
+    from bot.startup import load_model, prepare
+
     library = _library(settings)
     try:
         embedder = load_model(settings)
-        guild = args.guild or BOT_WIDE
-        added = add_indexed(library, article, guild, "command line", embedder, settings.cache_dir)
+        prepare(settings, embedder=embedder, library=library)  # the default article's too
+        missing = library.without_vectors(embedder.model_id, args.guild)
+        bar = tqdm(total=len(missing), desc="embedding", unit="article", disable=None, leave=False)
+        with bar:
+            for guild in sorted({s.guild_id for s in missing}):
+                own = [s for s in missing if s.guild_id == guild]
+                for batch in _batches(own, BATCH):
+                    articles = [s.article for s in batch]
+                    indexes = index_for(library, articles, guild, embedder, settings.cache_dir)
+                    for stored, index in zip(batch, indexes, strict=True):
+                        library.keep_vectors(stored.article, guild, embedder.model_id, index)
+                    bar.update(len(batch))
+        print(f"Embedded {len(missing)} articles with {embedder.model_id}")
+        if args.prune:
+            removed = library.drop_vectors(embedder.model_id)
+            print(f"Removed the vectors of {removed} texts kept from other models")
     finally:
         library.close()
+    return 0
+
+
+def _read(source: str, settings: Settings) -> Article | ArticleBotError:
+    """The article at `source`, or why it cannot be added."""
+    try:
+        article = open_source(source, settings.cache_dir, refresh=True)
+    except ArticleBotError as exc:
+        return exc
+    if len(article.paragraphs) > settings.library_max_paragraphs:
+        return ArticleError(
+            f"{source}: too large ({len(article.paragraphs)} paragraphs, "
+            f"at most {settings.library_max_paragraphs})"
+        )
+    return article
+
+
+def _source_lines(path: Path) -> list[str]:
+    """The sources a file names, one a line (blank lines and `#` comments passed over)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArticleError(f"--from {path}: cannot read it ({exc.__class__.__name__})") from None
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _report_added(source: str, added: Added, as_json: bool) -> None:
     stored = added.stored
-    if args.json:
-        print(json.dumps({**stored_info(stored), "added": added.added}, ensure_ascii=False))
+    if as_json:
+        info = {**stored_info(stored), "added": added.added, "source": source}
+        print(json.dumps(info, ensure_ascii=False), flush=True)
     else:
         verb = "Added" if added.added else "Already in the library:"
-        print(f"{verb} [{stored.id}] {_line(stored)}")
-    return 0
+        print(f"{verb} [{stored.id}] {_line(stored)}", flush=True)
+
+
+def _report_failure(source: str, error: Exception, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"source": source, "error": str(error)}, ensure_ascii=False), flush=True)
+    print(
+        f"error: {source}: {error}" if source not in str(error) else f"error: {error}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def cmd_library_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -85,9 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     library = sub.add_parser("library", help="the article library (see the README)")
     shelf = library.add_subparsers(dest="library_command", metavar="COMMAND", required=True)
-    add = shelf.add_parser("add", parents=[common], help="add an article (URL or file)")
-    add.add_argument("source", metavar="SOURCE", help="web address or file")
+    add = shelf.add_parser("add", parents=[common], help="add articles (URLs or files)")
+    add.add_argument("sources", nargs="*", metavar="SOURCE", help="web address or file")
+    add.add_argument(
+        "--from", dest="from_file", type=Path, metavar="FILE", help="more sources, one a line"
+    )
     add.set_defaults(handler=_library_handler("cmd_library_add"))
+    reindex = shelf.add_parser(
+        "reindex", parents=[common], help="embed the articles that lack this model's vectors"
+    )
+    reindex.add_argument(
+        "--prune", action="store_true", help="then remove the vectors of every other model"
+    )
+    reindex.set_defaults(handler=_library_handler("cmd_library_reindex"))
     listing = shelf.add_parser("list", parents=[common], help="list the articles")
     listing.set_defaults(handler=_library_handler("cmd_library_list"))
     remove = shelf.add_parser("remove", parents=[common], help="remove an article")
@@ -98,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("target", metavar="TARGET_URL", help="sqlite:///path or postgresql://…")
     copy.set_defaults(handler=_library_handler("cmd_library_copy"))
-    for command in (add, listing, remove):
+    for command in (add, listing, remove, reindex):
         command.add_argument("--guild", type=int, metavar="ID", help="a server's library")
     for command in (add, listing):
         command.add_argument("--json", action="store_true", help="JSON, one article a line")
@@ -167,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     bench.add_argument(
         "--library", type=int, metavar="N", help="only a server library of N synthetic articles"
+    )
+    bench.add_argument(
+        "--servers", type=int, default=0, metavar="S", help="--library: S such libraries in turn"
     )
     bench.set_defaults(handler=cmd_bench)
 
@@ -308,11 +321,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.library.answering import Answerer, open_library
     from bot.library.scope import resolve
 
-    ready = _prepare(settings)
     # An article named with --article is asked alone, as it is: not from the library.
     library = None if hasattr(args, "article") else open_library(settings)
+    ready = _prepare(settings, library=library)
     scope = resolve(library, ready.retriever.index.article, args.guild)
-    answerer = Answerer(ready.retriever, settings.cache_dir)
+    answerer = Answerer(ready.retriever, settings.cache_dir, library)
     questions = _stdin_questions() if from_stdin else iter(args.questions)
     out, bold = sys.stdout, _is_tty(sys.stdout)
     words = catalog(args.lang)
@@ -367,7 +380,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     article, load = ready.retriever.index.article, ready.load
     index = ready.retriever.index
     sentences, words = len(index.sentence_spans), len(index.vocabulary.words)
-    what = "loaded from the cache (up to date)" if load.source == "cache" else "built"
+    what = {
+        "cache": "loaded from the cache (up to date)",
+        "database": "read from the library's database",
+        "built": "built",
+    }[load.source]
     where = f" at {load.path}" if load.path else " (in memory only: the cache is not writable)"
     print(
         f"Index {what}{where}: {len(article.paragraphs)} paragraphs, {sentences} sentences, "
@@ -425,7 +442,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.library is not None:
         from bot.tools.bench_library import run_library_bench
 
-        return run_library_bench(settings, max(1, args.library), as_json=args.json)
+        return run_library_bench(
+            settings, max(1, args.library), as_json=args.json, servers=args.servers
+        )
     from bot.tools.bench import run_bench
 
     return run_bench(settings, as_json=args.json, quick=args.quick)

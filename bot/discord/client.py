@@ -119,12 +119,12 @@ class ArticleBot(discord.AutoShardedClient):
         """Load the model and the index off the event loop; register commands in a dev server."""
         await self.tree.set_translator(CatalogTranslator())  # descriptions in each language
         if self.retriever is None and self._load_article:
-            ready = await asyncio.to_thread(prepare, self.settings)
-            self.retriever = ready.retriever
             if self.library is None:
                 self.library = await asyncio.to_thread(open_library, self.settings, wait=True)
+            ready = await asyncio.to_thread(prepare, self.settings, library=self.library)
+            self.retriever = ready.retriever
         if self.retriever is not None:
-            self.answerer = Answerer(self.retriever, self.settings.cache_dir)
+            self.answerer = Answerer(self.retriever, self.settings.cache_dir, self.library)
             self.scopes = Scopes(self.library, self.retriever.index.article)
             self._watch_library()
             # The first question in a new thread pays for the model's per-thread set-up,
@@ -271,6 +271,8 @@ class ArticleBot(discord.AutoShardedClient):
                 self.library = open_library(self.settings, create=True)
                 if self.scopes is not None:
                     self.scopes.library = self.library
+                if self.answerer is not None:
+                    self.answerer.library = self.library
                     self._watch_library()
             assert self.library is not None
             return self.library

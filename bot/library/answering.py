@@ -6,26 +6,45 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.library.scope import Scope
 from bot.library.store import Added, Library, LibraryError
+from bot.library.vectors import key
 from bot.settings import Settings
 from embeddings import scoring
 from embeddings.answer import Answer
 from embeddings.article import Article
 from embeddings.collection import Collection
-from embeddings.index_cache import cached_index, cached_shelf, load_index, load_shelf
+from embeddings.index import ArticleIndex, build_indexes
+from embeddings.index_cache import (
+    cached_index,
+    cached_shelf,
+    keep_index,
+    keep_shelf,
+    load_index,
+    load_overview,
+)
 from embeddings.models.protocol import Embedder
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
-from embeddings.shelf import Shelf
+from embeddings.shelf import Part, Shelf, stem_hashes
+from embeddings.vocabulary import article_words
 
 log = logging.getLogger(__name__)
 
-RETRIEVERS = 128
+Stored = tuple[int, int]
+"""A stored article's library id and server."""
+
+RETRIEVERS = 48
 """Articles whose retrievers are kept loaded, the most recently asked. Each takes about
-2 MB once asked; one not kept is loaded again from the cache (some 15 ms)."""
+2 MB once asked; one not kept is loaded again from the cache (some 8 ms) or the
+database (some 30 ms)."""
+
+RANKED_WHOLE = 8
+"""A library of at most this many articles is ranked whole, every article in full; a
+larger one through its shelf (`scoring.SHORTLIST`)."""
 
 SHELVES = 4
 """Large scopes whose shelves are kept (one of a thousand 40-paragraph articles takes
@@ -57,53 +76,70 @@ def open_library(settings: Settings, create: bool = False, wait: bool = False) -
 
 
 class NotReady(Exception):
-    """What must be built before a question can be answered without building:
-    `Answerer.prepare` builds it, off the answering thread."""
+    """What must be read or built before a question can be answered in the answering
+    thread: the articles at `positions` of `scope`, and (`shelf`) the scope's shelf.
+    `Answerer.prepare` makes them, off the answering thread."""
 
-    def __init__(self, articles: tuple[Article, ...] = (), scope: Scope | None = None) -> None:
-        super().__init__(f"{len(articles)} indexes, {'a' if scope else 'no'} shelf to build")
-        self.articles = articles
+    def __init__(self, scope: Scope, positions: tuple[int, ...] = (), shelf: bool = False) -> None:
+        super().__init__(f"{len(positions)} indexes, {'a' if shelf else 'no'} shelf to make")
         self.scope = scope
+        self.positions = positions
+        self.shelf = shelf
+        self.articles = tuple(scope.articles[i] for i in positions)
         self.key: tuple[object, ...] = (  # equal for needs that one build meets
-            tuple(a.content_hash for a in articles),
-            None if scope is None else id(scope.articles),
+            tuple(a.content_hash for a in self.articles),
+            id(scope.articles) if shelf else None,
         )
+
+
+class _Unread(Exception):
+    """An index neither memory nor the cache holds, asked for without `build`."""
 
 
 class Answerer:
     """Answers a question in a scope, keeping the retrievers of the articles it asks.
 
-    A scope of more than `scoring.SHORTLIST` articles is asked through its `Shelf`: only
-    the most promising articles are ranked in full, and only their indexes are loaded.
-    With `build=False` nothing is built, nor waited for: an index or shelf that neither
-    memory nor the cache holds raises `NotReady`, for `prepare` to build elsewhere.
+    An article's index comes from memory, else the cache, else the vectors the library's
+    database keeps (`bot.library.vectors`), else it is built, and its vectors kept there.
+    A scope of more than `RANKED_WHOLE` articles is asked through its `Shelf`: only
+    the most promising articles are ranked in full, and only their indexes are loaded. A
+    library's shelf is made again from its last one when the library changes, only the
+    articles added read. With `build=False` nothing is embedded, read from the database
+    or waited for: an index or shelf that memory and the cache lack raises `NotReady`,
+    for `prepare` to read or build elsewhere.
     """
 
-    def __init__(self, default: Retriever, cache_dir: Path | None) -> None:
+    def __init__(
+        self, default: Retriever, cache_dir: Path | None, library: Library | None = None
+    ) -> None:
         self.default = default
+        self.library = library
         self._cache_dir = cache_dir
         self._lock = threading.Lock()  # the answering and the building threads share these
         self._retrievers: OrderedDict[Article, Retriever] = OrderedDict()
-        self._shelves: OrderedDict[int, tuple[tuple[Article, ...], Shelf]] = OrderedDict()
+        self._shelves: OrderedDict[int | None, tuple[tuple[Article, ...], Shelf]] = OrderedDict()
 
-    def retriever(self, article: Article, build: bool = True) -> Retriever:
-        """The retriever of an article, its index from the cache or (with `build`) built
-        now. The `RETRIEVERS` used last are kept."""
+    @property
+    def model_id(self) -> str:
+        return self.default.embedder.model_id
+
+    def retriever(
+        self, article: Article, build: bool = True, stored: Stored | None = None
+    ) -> Retriever:
+        """The retriever of an article (`stored`: its library id and server, when it has
+        them), its index read or (with `build`) built now. The `RETRIEVERS` used last are
+        kept."""
         if article == self.default.index.article:
             return self.default
         with self._lock:
             if (kept := self._retrievers.get(article)) is not None:
                 self._retrievers.move_to_end(article)
                 return kept
-        embedder = self.default.embedder
-        if build:
-            loaded = load_index(article, embedder, self._cache_dir)
-        elif (cached := cached_index(article, embedder, self._cache_dir)) is not None:
-            loaded = cached
-        else:
-            raise NotReady((article,))
         retriever = Retriever(
-            loaded.index, embedder, self.default.min_relevance, self.default.word_vectors
+            self._index(article, build, stored),
+            self.default.embedder,
+            self.default.min_relevance,
+            self.default.word_vectors,
         )
         with self._lock:
             self._retrievers[article] = retriever
@@ -111,62 +147,128 @@ class Answerer:
                 self._retrievers.popitem(last=False)
         return retriever
 
+    def _index(self, article: Article, build: bool, stored: Stored | None) -> ArticleIndex:
+        embedder, cache_dir = self.default.embedder, self._cache_dir
+        if (cached := cached_index(article, embedder, cache_dir)) is not None:
+            return cached.index
+        if not build:
+            raise _Unread
+        library = self.library if stored is not None else None
+        dim = int(self.default.index.paragraph_vectors.shape[1])
+        unusable = False
+        if library is not None and stored is not None:
+            try:
+                read = library.read_index(stored[1], article, self.model_id, dim)
+                if read is not None:
+                    keep_index(read, self.model_id, cache_dir)
+                    return read
+                unusable = library.has_vectors(article, self.model_id)
+            except LibraryError as exc:  # the database is away: built from the text
+                log.warning("cannot read kept vectors (%s); building the index", exc)
+                library = None
+        index = load_index(article, embedder, cache_dir).index
+        if library is not None and stored is not None:
+            try:
+                library.keep_vectors(article, stored[1], self.model_id, index, replace=unusable)
+            except LibraryError as exc:
+                log.warning("cannot keep the vectors (%s)", exc)
+        return index
+
     def answer(self, question: str, scope: Scope, top_k: int, build: bool = True) -> Answer:
         """Ask `question` of the articles of `scope`."""
         articles = scope.articles
-        if len(articles) <= scoring.SHORTLIST:
-            missing = [] if build else [a for a in articles if not self._has(a)]
+        where = _stored(scope)
+        if len(articles) <= RANKED_WHOLE:
+            missing = [] if build else [i for i in range(len(articles)) if not self._has(scope, i)]
             if missing:
-                raise NotReady(tuple(missing))
-            return Collection([self.retriever(a, build) for a in articles]).answer(question, top_k)
+                raise NotReady(scope, tuple(missing))
+            return Collection(
+                [self.retriever(a, build, s) for a, s in zip(articles, where, strict=True)]
+            ).answer(question, top_k)
         try:
             cleaned, _ = clean_question(question)
         except QuestionError:  # the refusal, as any article gives it
-            return self.retriever(articles[0], build).answer(question, top_k)
+            return self.default.answer(question, top_k)
         shelf = self.shelf(scope, build)
         vector, picked = shelf.shortlist(self.default.embedder, cleaned, scoring.SHORTLIST)
-        missing = [] if build else [articles[i] for i in picked if not self._has(articles[i])]
+        missing = [] if build else [i for i in picked if not self._has(scope, i)]
         if missing:
-            raise NotReady(tuple(missing))
-        chosen = Collection([self.retriever(articles[i], build) for i in picked])
+            raise NotReady(scope, tuple(missing))
+        chosen = Collection([self.retriever(articles[i], build, where[i]) for i in picked])
         return chosen.answer(question, top_k, vector)
 
-    def _has(self, article: Article) -> bool:
+    def _has(self, scope: Scope, position: int) -> bool:
         """Whether an article's retriever can be had without building its index."""
         try:
-            self.retriever(article, build=False)
-        except NotReady:
+            self.retriever(scope.articles[position], False, _stored(scope)[position])
+        except _Unread:
             return False
         return True
 
     def shelf(self, scope: Scope, build: bool = True) -> Shelf:
-        """The shelf of a scope's articles, read once for each scope read (a scope read
-        again after a change to its library is a new tuple: its shelf is read anew)."""
+        """The shelf of a scope's articles, made once for each scope read (a scope read
+        again after a change to its library is a new tuple: its shelf is made anew, from
+        the library's last one)."""
         articles = scope.articles
         with self._lock:
-            kept = self._shelves.get(id(articles))
+            kept = self._shelves.get(scope.library)
             if kept is not None and kept[0] is articles:
-                self._shelves.move_to_end(id(articles))
+                self._shelves.move_to_end(scope.library)
                 return kept[1]
         embedder, cache_dir = self.default.embedder, self._cache_dir
-        if build:
-            shelf = load_shelf(articles, embedder, cache_dir, scope.library)
-        elif (cached := cached_shelf(articles, embedder, cache_dir, scope.library)) is not None:
-            shelf = cached
-        else:
-            raise NotReady(scope=scope)
+        shelf = cached_shelf(articles, embedder, cache_dir, scope.library)
+        if shelf is None:
+            if not build:  # reading and making it takes up to a second: not here
+                raise NotReady(scope, shelf=True)
+            shelf = self._make_shelf(scope, kept)
+            keep_shelf(shelf, articles, self.model_id, cache_dir, scope.library)
         with self._lock:
-            self._shelves[id(articles)] = (articles, shelf)
+            self._shelves[scope.library] = (articles, shelf)
+            self._shelves.move_to_end(scope.library)
             if len(self._shelves) > SHELVES:
                 self._shelves.popitem(last=False)
         return shelf
 
+    def _make_shelf(self, scope: Scope, last: tuple[tuple[Article, ...], Shelf] | None) -> Shelf:
+        """A scope's shelf: the articles its library's `last` shelf holds taken from it,
+        the others' paragraph vectors and words read from the database, else from their
+        indexes (read or built)."""
+        articles, where = scope.articles, _stored(scope)
+
+        def read(positions: list[int]) -> list[Part]:
+            asked = [articles[i] for i in positions if where[i] is not None]
+            library = self.library
+            try:
+                dim = int(self.default.index.paragraph_vectors.shape[1])
+                kept = library.overviews(asked, self.model_id, dim) if library and asked else {}
+            except LibraryError as exc:  # the database is away: from the indexes
+                log.warning("cannot read kept vectors (%s)", exc)
+                kept = {}
+            found = []
+            for i in positions:
+                article, stored = articles[i], where[i]
+                if stored is not None and key(article) in kept:
+                    found.append(kept[key(article)])
+                elif stored is not None:  # read whole, or built now and its vectors kept
+                    index = self._index(article, True, stored)
+                    words = stem_hashes(index.vocabulary.words, article.language)
+                    found.append(Part.of(index.paragraph_vectors, index.sentence_vectors, words))
+                else:
+                    found.append(load_overview(article, self.default.embedder, self._cache_dir))
+            return found
+
+        languages = [a.language for a in articles]
+        if last is None:
+            return Shelf.build(read(list(range(len(articles)))), languages)
+        return last[1].updated(last[0], articles, languages, read)
+
     def prepare(self, need: NotReady) -> None:
         """Build what `need` names (or wait for another process building it), and keep it:
         slow, so never in the thread that answers."""
-        for article in need.articles:
-            self.retriever(article, build=True)
-        if need.scope is not None:
+        where = _stored(need.scope)
+        for position in need.positions:
+            self.retriever(need.scope.articles[position], True, where[position])
+        if need.shelf:
             self.shelf(need.scope, build=True)
 
     def drop(self, article: Article) -> None:
@@ -174,6 +276,13 @@ class Answerer:
         another library still holds the article)."""
         with self._lock:
             self._retrievers.pop(article, None)
+
+
+def _stored(scope: Scope) -> tuple[Stored | None, ...]:
+    """Each of a scope's articles' library id and server, or None (the default article)."""
+    if scope.library is None:
+        return tuple(None for _ in scope.ids)
+    return tuple(None if i is None else (i, scope.library) for i in scope.ids)
 
 
 def add_indexed(
@@ -184,7 +293,25 @@ def add_indexed(
     embedder: Embedder,
     cache_dir: Path | None,
 ) -> Added:
-    """Build and cache an article's index, then keep it in a server's library: it is
-    answerable the moment it becomes visible, with nothing left to build."""
-    load_index(article, embedder, cache_dir)
-    return library.add(article, guild_id, added_by)
+    """Build an article's index, then keep it in a server's library with its vectors (and
+    in the cache): it is answerable the moment it becomes visible, with nothing left to
+    build, in every process."""
+    index = index_for(library, [article], guild_id, embedder, cache_dir)[0]
+    return library.add(article, guild_id, added_by, index=index, model_id=embedder.model_id)
+
+
+def index_for(
+    library: Library,
+    articles: Sequence[Article],
+    guild_id: int,
+    embedder: Embedder,
+    cache_dir: Path | None,
+) -> list[ArticleIndex]:
+    """The indexes of articles to keep in a server's library, encoded in one batch: words
+    whose vectors the library keeps already are not encoded again. Each is cached."""
+    words = {w for a in articles for w in article_words(a.paragraphs, a.language)}
+    known = library.known_words(guild_id, embedder.model_id, words)
+    indexes = build_indexes(articles, embedder, known_words=known)
+    for index in indexes:
+        keep_index(index, embedder.model_id, cache_dir)
+    return indexes

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -27,6 +28,15 @@ than about 2700 bytes a row)."""
 
 LANGUAGE_LENGTH = 16
 """The longest language code kept (a two-letter code, "und", room for a tag)."""
+
+MODEL_LENGTH = 200
+"""The longest model id kept with vectors."""
+
+WORD_LENGTH = 64
+"""The longest word kept with its vector (`embeddings.vocabulary.MAX_WORD`)."""
+
+LEXICON_LENGTH = 400
+"""The longest `embeddings.index_cache.lexicon` kept."""
 
 MAX_ID = 2**31 - 1
 """The largest article id the `Integer` column holds (on PostgreSQL)."""
@@ -78,3 +88,41 @@ class StateRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class VectorsRow(Base):
+    """The vectors of an article's text from one model: what is costly to derive from it,
+    kept once (for every library holding the same text, and for the operator's default
+    article) so that no process embeds it again. Removed with the last article holding
+    the text."""
+
+    __tablename__ = "article_vectors"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(LANGUAGE_LENGTH), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(MODEL_LENGTH), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    paragraphs: Mapped[bytes] = mapped_column(LargeBinary)
+    """`embeddings.packing` of one vector a paragraph."""
+    sentences: Mapped[bytes] = mapped_column(LargeBinary)
+    spans: Mapped[bytes] = mapped_column(LargeBinary)
+    """Each sentence's (paragraph, start, end), int32 little-endian."""
+    words: Mapped[list[str]] = mapped_column(JSON)
+    """The article's vocabulary: its words' vectors are a server's `WordRow`s."""
+    stems: Mapped[bytes] = mapped_column(LargeBinary)
+    """`embeddings.shelf.stem_hashes` of its words, int64 little-endian, as `lexicon`
+    stems them (another lexicon's are made again from `words`)."""
+    lexicon: Mapped[str] = mapped_column(String(LEXICON_LENGTH))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WordRow(Base):
+    """A word's vector from one model, kept once for every article of a server's library
+    that uses it."""
+
+    __tablename__ = "word_vectors"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(MODEL_LENGTH), primary_key=True)
+    word: Mapped[str] = mapped_column(String(WORD_LENGTH), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

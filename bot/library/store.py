@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,11 +26,24 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.library.schema import BOT_WIDE, MAX_ID, URL_LENGTH, ArticleRow, PinRow, StateRow
+from bot.library import vectors
+from bot.library.schema import (
+    BOT_WIDE,
+    MAX_ID,
+    URL_LENGTH,
+    ArticleRow,
+    PinRow,
+    StateRow,
+    VectorsRow,
+    WordRow,
+)
 from embeddings.article import Article
 from embeddings.errors import ArticleBotError
+from embeddings.index import ArticleIndex
 from embeddings.language import UNDETERMINED
+from embeddings.shelf import Part
 from embeddings.sources.language import with_language
+from embeddings.types import Vectors
 
 log = logging.getLogger(__name__)
 
@@ -139,16 +152,24 @@ class Library:
         guild_id: int = BOT_WIDE,
         added_by: str = "",
         added_at: datetime | None = None,
+        index: ArticleIndex | None = None,
+        model_id: str = "",
     ) -> Added:
-        """Keep `article` in a server's library (added now, unless `added_at` says when);
-        an article already there (same link, or same content) is not added again. A link
-        too long to keep is dropped."""
+        """Keep `article` in a server's library (added now, unless `added_at` says when),
+        with its `index`'s vectors from `model_id` when given; an article already there
+        (same link, or same content) is not added again. A link too long to keep is
+        dropped."""
+        if index is not None and not model_id:
+            raise ValueError("vectors are kept with the id of the model that made them")
         if article.url and len(article.url.encode()) > URL_LENGTH:
             article = replace(article, url=None)
         with self._session() as session:
             _serialise(session)  # the count below stays true until this commits
             existing = _same(session, guild_id, article)
             if existing is not None:
+                if index is not None and existing.content_hash == article.content_hash:
+                    vectors.insert(session, _stored(existing).article, guild_id, model_id, index)
+                    session.commit()
                 return Added(_stored(existing), added=False)
             count = session.scalar(
                 select(func.count()).select_from(ArticleRow).where(ArticleRow.guild_id == guild_id)
@@ -171,6 +192,8 @@ class Library:
             session.add(row)
             try:
                 session.flush()
+                if index is not None:
+                    vectors.insert(session, _stored(row).article, guild_id, model_id, index)
                 self._commit_change(session, guild_id)
             except IntegrityError:  # another process added the same article meanwhile
                 session.rollback()
@@ -182,8 +205,8 @@ class Library:
 
     def copy_to(self, target: Library) -> tuple[int, int]:
         """Copy every library and channel pin into `target`, keeping who added each article
-        and when; articles `target` holds already are kept once. The articles added and the
-        pins copied."""
+        and when, and the vectors kept of them; articles `target` holds already are kept
+        once. The articles added and the pins copied."""
         with self._session() as session:
             rows = [_stored(r) for r in session.scalars(select(ArticleRow).order_by(ArticleRow.id))]
             pins = session.execute(select(PinRow.guild_id, PinRow.channel_id, PinRow.article_id))
@@ -195,6 +218,8 @@ class Library:
             added += copied.added
         for guild_id, channel_id, article_id in pinned:
             target.pin(guild_id, channel_id, ids[article_id])
+        with self._session() as source, target._session() as copy:
+            vectors.copy_rows(source, copy)
         return added, len(pinned)
 
     def articles(self, guild_id: int = BOT_WIDE) -> list[StoredArticle]:
@@ -222,16 +247,90 @@ class Library:
             return _stored(row) if row is not None else None
 
     def remove(self, guild_id: int, article_id: int) -> StoredArticle:
-        """Remove an article from a server's library, and the pins to it."""
+        """Remove an article from a server's library, the pins to it, and the vectors of
+        its text when no other article holds it (its words' vectors stay until
+        `drop_vectors`)."""
         with self._session() as session:
+            _serialise(session)  # no add of the same text sees vectors this removes
             row = _article(session, guild_id, article_id)
             if row is None:
                 raise LibraryError(f"no article {article_id} in this library")
             stored = _stored(row)
             session.execute(delete(PinRow).where(PinRow.article_id == article_id))
             session.delete(row)
+            session.flush()
+            vectors.forget_unused(session, stored.article.content_hash)
             self._commit_change(session, guild_id)
-            return stored
+        return stored
+
+    def keep_vectors(
+        self,
+        article: Article,
+        guild_id: int,
+        model_id: str,
+        index: ArticleIndex,
+        replace: bool = False,
+    ) -> None:
+        """Keep the vectors of an article of a server's library, or of the default article
+        (`BOT_WIDE`), see `bot.library.vectors`; nothing when they are kept already,
+        unless `replace`."""
+        with self._session() as session:
+            vectors.insert(session, article, guild_id, model_id, index, replace)
+            try:
+                session.commit()
+            except IntegrityError:  # another process kept them meanwhile
+                session.rollback()
+
+    def read_index(
+        self, guild_id: int, article: Article, model_id: str, dim: int
+    ) -> ArticleIndex | None:
+        """An article's index from its kept vectors (`dim` values each), or None when
+        there are none for `model_id`, or they are unusable."""
+        with self._session() as session:
+            return vectors.read_index(session, guild_id, article, model_id, dim)
+
+    def has_vectors(self, article: Article, model_id: str) -> bool:
+        """Whether vectors of an article's text from `model_id` are kept (usable or not)."""
+        with self._session() as session:
+            return session.get(VectorsRow, (*vectors.key(article), model_id)) is not None
+
+    def overviews(
+        self, articles: Sequence[Article], model_id: str, dim: int
+    ) -> dict[vectors.Key, Part]:
+        """What a library's shelf holds of each of `articles` whose vectors are kept and
+        usable, by `vectors.key`."""
+        with self._session() as session:
+            return vectors.read_overviews(session, articles, model_id, dim)
+
+    def known_words(self, guild_id: int, model_id: str, words: Iterable[str]) -> dict[str, Vectors]:
+        """The word vectors a server's library keeps, of `words`."""
+        with self._session() as session:
+            return vectors.known_words(session, guild_id, model_id, words)
+
+    def without_vectors(self, model_id: str, guild_id: int | None = None) -> list[StoredArticle]:
+        """The articles (of one server's library, or of all) whose vectors from `model_id`
+        are not kept, oldest first."""
+        with self._session() as session:
+            query = select(ArticleRow).order_by(ArticleRow.id)
+            if guild_id is not None:
+                query = query.where(ArticleRow.guild_id == guild_id)
+            stored = [_stored(r) for r in session.scalars(query)]
+            kept = vectors.kept_keys(session, [s.article for s in stored], model_id)
+            return [s for s in stored if vectors.key(s.article) not in kept]
+
+    def drop_vectors(self, keep_model: str) -> int:
+        """Remove the vectors of every model but `keep_model`, and each server's word
+        vectors no article of its library uses any more; how many texts' were removed."""
+        with self._session() as session:
+            removed = vectors.drop_others(session, keep_model)
+            session.commit()
+            guilds = session.scalars(select(WordRow.guild_id).distinct()).all()
+        for guild_id in guilds:
+            if guild_id != BOT_WIDE:  # the operator's: the default article's words too
+                with self._session() as session:
+                    vectors.forget_unused_words(session, guild_id)
+                    session.commit()
+        return removed
 
     def pin(self, guild_id: int, channel_id: int, article_id: int | None) -> None:
         """Pin a channel (or thread) to one article of its server's library; None unpins."""
