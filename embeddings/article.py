@@ -25,6 +25,9 @@ class Article:
     url: str | None = None
     published: date | None = None
     language: str = "en"
+    updated: date | None = None
+    """When its text last changed at its source, after it was first read (a library
+    article kept up to date); not in `content_hash`."""
 
     @cached_property
     def content_hash(self) -> str:

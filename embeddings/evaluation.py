@@ -15,6 +15,7 @@ import numpy as np
 from embeddings import scoring
 from embeddings.article import Article
 from embeddings.errors import ArticleError
+from embeddings.followup import Context, in_context, needs_context
 from embeddings.language.detect import detect_language
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Ranking, Retriever, fuse
@@ -40,6 +41,10 @@ class Case:
     paragraph: int | None
     answers: tuple[str, ...] = ()
     language: str | None = None
+    after: str | None = None
+    """The question asked just before, for a follow-up pair."""
+    follows: bool = False
+    """Whether the question needs `after` to be understood (the set's own judgement)."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,8 @@ class Asked:
 
 def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
     """Read JSONL lines `{"question": str, "paragraph": <1-based int or null>}`, each with
-    an optional `"language": str` (a code such as "de")."""
+    an optional `"language": str` (a code such as "de"); a follow-up pair adds `"after":
+    str`, the question asked before, and `"follows": bool`, whether it needs it."""
     cases = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -182,6 +188,11 @@ def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
             row = json.loads(line)
             question, paragraph = str(row["question"]), row["paragraph"]
             language = row.get("language")
+            after, follows = row.get("after"), row.get("follows", False)
+            if after is not None and not (isinstance(after, str) and after.strip()):
+                raise ValueError("after must be the question asked before")
+            if not isinstance(follows, bool):
+                raise ValueError("follows must be true or false")
             if paragraph is not None and not (
                 isinstance(paragraph, int) and 1 <= paragraph <= paragraphs
             ):
@@ -190,7 +201,8 @@ def read_question_file(path: Path, paragraphs: int) -> tuple[Case, ...]:
                 raise ValueError("language must be a code such as 'de'")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ArticleError(f"{path}:{number}: bad question line ({exc})") from None
-        cases.append(Case(question, None if paragraph is None else paragraph - 1, (), language))
+        gold = None if paragraph is None else paragraph - 1
+        cases.append(Case(question, gold, (), language, after, follows))
     return tuple(cases)
 
 
@@ -320,6 +332,43 @@ def evaluate(
             if progress:
                 progress(1)
     report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class FollowUpReport:
+    """Second questions of pairs ranked alone and after their first: right paragraph first,
+    for those that need the first question (`follows`) and those that stand alone."""
+
+    alone: dict[bool, MethodScore] = field(
+        default_factory=lambda: {True: MethodScore("alone"), False: MethodScore("alone")}
+    )
+    in_context: dict[bool, MethodScore] = field(
+        default_factory=lambda: {True: MethodScore("after"), False: MethodScore("after")}
+    )
+    told: dict[bool, int] = field(default_factory=lambda: {True: 0, False: 0})
+    """Pairs whose need of the first question `needs_context` told as the set does."""
+
+
+def evaluate_followups(
+    retriever: Retriever, cases: Sequence[Case], progress: Callable[[int], None] | None = None
+) -> FollowUpReport:
+    """Rank each pair's second question alone, and as the bot asks it after the first
+    (`embeddings.followup`)."""
+    report = FollowUpReport()
+    for case in cases:
+        if case.after is None or case.paragraph is None:
+            continue
+        question, _ = clean_question(case.question)
+        context = Context((clean_question(case.after)[0],), retriever.index.article)
+        alone = retriever.rank(question)
+        asked = in_context(question, context)
+        after = alone if asked == question else retriever.rank(asked)
+        report.alone[case.follows].add(alone.scores, case.paragraph)
+        report.in_context[case.follows].add(after.scores, case.paragraph)
+        report.told[case.follows] += needs_context(question, context) == case.follows
+        if progress:
+            progress(1)
     return report
 
 

@@ -100,6 +100,10 @@ class FakeDiscord:
         self.pages: dict[str, bytes] = {}  # name -> an HTML page, served at /pages/{name}
         self.page_delay = 0.0  # seconds each page takes to arrive
         self.page_trickle = 0.0  # if set, a page's body comes one byte each this many seconds
+        self.page_etags: dict[str, str] = {}  # name -> the ETag a page is served with
+        self.page_modified: dict[str, str] = {}  # name -> its Last-Modified
+        self.page_status: dict[str, int] = {}  # name -> a status answered instead (410, 500)
+        self.page_hits: list[tuple[str, int]] = []  # (name, status) of each page request
         self.identify_payloads: list[dict[str, Any]] = []
         self.recommended_shards = 1  # what GET /gateway/bot advises
         self.resumes = 0
@@ -339,6 +343,7 @@ class FakeDiscord:
         permissions: int = ALL_PERMISSIONS,
         guild_id: int = GUILD_ID,
         locale: str = "en-US",
+        message: dict[str, Any] | None = None,
     ) -> Interaction:
         iid, token = snowflake(), f"itoken-{snowflake()}"
         author = user(user_id, f"user{user_id}")
@@ -355,6 +360,8 @@ class FakeDiscord:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild_id)},
         }
+        if message is not None:
+            payload["message"] = message
         if dm:
             payload.update(
                 user=author,
@@ -389,6 +396,27 @@ class FakeDiscord:
         self.interactions[token] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
+
+    async def click(
+        self,
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        user_id: int = 555,
+        dm: bool = False,
+        guild_id: int = GUILD_ID,
+        locale: str = "en-US",
+    ) -> Interaction:
+        """A user clicks the button `custom_id` on a message of the bot (a
+        MESSAGE_COMPONENT interaction carrying the message)."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(
+            data, user_id, dm, kind=3, guild_id=guild_id, locale=locale, message=message
+        )
+
+    def response_message(self, interaction: Interaction) -> dict[str, Any]:
+        """The message an interaction's response became, as its last edit left it."""
+        return self._webhook_message(interaction.edits[-1])
 
     async def join_guild(self, guild_id: int = GUILD_ID, preferred_locale: str = "en-US") -> None:
         """The bot joins a server (GUILD_CREATE), whose community language is
@@ -462,10 +490,13 @@ class FakeDiscord:
         user_id: int = 555,
         bot: bool = False,
         mention_bot: bool = False,
+        channel_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A user (or another bot) posts a message in a DM or a server channel."""
+        """A user (or another bot) posts a message in a DM or a server channel (by default
+        `CHANNEL_ID`), as a reply to the message `reply_to` if given."""
         mentions = [BOT_USER] if mention_bot else []
-        channel = CHANNEL_ID + 1 if dm else CHANNEL_ID
+        channel = CHANNEL_ID + 1 if dm else channel_id or CHANNEL_ID
         message = self.message_payload(
             content,
             user(user_id, f"user{user_id}", bot=bot),
@@ -473,6 +504,13 @@ class FakeDiscord:
             mentions=mentions,
             channel_id=channel,
         )
+        if reply_to is not None:
+            message["type"] = 19  # a reply
+            message["message_reference"] = {
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+                **({"guild_id": str(GUILD_ID)} if not dm else {}),
+            }
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 
@@ -616,7 +654,7 @@ class FakeDiscord:
         body = await request.json()
         channel = int(request.match_info["channel"])
         message = self.message_payload(
-            body.get("content") or "", BOT_USER, guild=channel == CHANNEL_ID, channel_id=channel
+            body.get("content") or "", BOT_USER, guild=channel != CHANNEL_ID + 1, channel_id=channel
         )
         message.update(embeds=body.get("embeds") or [], components=body.get("components") or [])
         if body.get("message_reference"):
@@ -645,11 +683,16 @@ class FakeDiscord:
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(self.page_delay)
-        content = self.pages.get(request.match_info["name"])
-        if content is None:
-            return web.Response(status=404, text="not found")
+        name = request.match_info["name"]
+        answer = self._page_answer(name, request)
+        if answer is not None:
+            self.page_hits.append((name, answer.status))
+            return answer
+        content = self.pages[name]
+        self.page_hits.append((name, 200))
+        headers = self._validators(name)
         if not self.page_trickle:
-            return web.Response(body=content, content_type="text/html")
+            return web.Response(body=content, content_type="text/html", headers=headers)
         response = web.StreamResponse(headers={"Content-Type": "text/html"})
         await response.prepare(request)
         with contextlib.suppress(ConnectionError):  # the bot gave up
@@ -658,6 +701,28 @@ class FakeDiscord:
                 await asyncio.sleep(self.page_trickle)
             await response.write_eof()
         return response
+
+    def _validators(self, name: str) -> dict[str, str]:
+        headers = {}
+        if name in self.page_etags:
+            headers["ETag"] = self.page_etags[name]
+        if name in self.page_modified:
+            headers["Last-Modified"] = self.page_modified[name]
+        return headers
+
+    def _page_answer(self, name: str, request: web.Request) -> web.Response | None:
+        """A page's answer other than its body: a status set for it, 404 for a page it
+        does not have, 304 to a conditional request its validators match."""
+        if name in self.page_status:
+            return web.Response(status=self.page_status[name], text="no page")
+        if name not in self.pages:
+            return web.Response(status=404, text="not found")
+        etag, modified = self.page_etags.get(name), self.page_modified.get(name)
+        if etag is not None and request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers=self._validators(name))
+        if etag is None and modified and request.headers.get("If-Modified-Since") == modified:
+            return web.Response(status=304, headers=self._validators(name))
+        return None
 
     def page_url(self, name: str) -> str:
         """Where the fake serves `pages[name]`."""

@@ -30,7 +30,9 @@ def description(body: dict[str, Any]) -> str:
 
 
 def button_labels(body: dict[str, Any]) -> list[str]:
-    return [c["label"] for row in body.get("components") or [] for c in row["components"]]
+    """The buttons' labels (the vote buttons have an emoji instead)."""
+    rows = body.get("components") or []
+    return [c["label"] for row in rows for c in row["components"] if "label" in c]
 
 
 def quoted_lines(text: str) -> list[str]:

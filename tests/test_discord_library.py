@@ -18,10 +18,12 @@ from bot.library.store import UNREACHABLE, Library, sqlite_url
 from bot.settings import Settings
 from embeddings.article import Article
 from embeddings.models.protocol import Embedder
+from embeddings.sources.pdf import NO_TEXT
 from tests import stats
 from tests.databases import KINDS, new_database, postgres_server
 from tests.discord_harness import start_bot
 from tests.fake_discord import CHANNEL_ID, GUILD_ID, MANAGE_SERVER, FakeDiscord, Interaction
+from tests.pdf_files import pdf_file, typeset
 from tests.tcp_proxy import TcpProxy
 
 DATA = Path(__file__).parent / "data"
@@ -153,9 +155,9 @@ async def test_a_broken_link_or_file_is_one_clear_line(
     await fake.wait_for(lambda: missing.edits, timeout=20)
     assert content_of(missing).startswith("Not added:") and "HTTP 404" in content_of(missing)
     assert "\n" not in content_of(missing)
-    pdf = await fake.subcommand("library", "add", files={"file": ("paper.pdf", b"%PDF")})
-    await fake.wait_for(lambda: pdf.callbacks)
-    assert "Unsupported file" in pdf.callbacks[0]["data"]["content"]
+    word = await fake.subcommand("library", "add", files={"file": ("paper.docx", b"PK")})
+    await fake.wait_for(lambda: word.callbacks)
+    assert "Unsupported file" in word.callbacks[0]["data"]["content"]
     neither = await fake.subcommand("library", "add")
     await fake.wait_for(lambda: neither.callbacks)
     assert "either" in neither.callbacks[0]["data"]["content"]
@@ -349,3 +351,40 @@ async def test_another_server_is_answered_while_an_article_is_added(
         await bot.close()
         task.cancel()
         library.close()
+
+
+async def test_a_pdf_attachment_is_added_and_quoted_and_a_scan_refused(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library]
+) -> None:
+    _, library = library_bot
+    blocks = [
+        "Ferry Service Returns to the Island",
+        "A ferry service to the island resumed on Monday after a winter without crossings, "
+        "the harbour authority said.",
+        "The new vessel carries two hundred passengers and forty cars, and crosses in fifty "
+        "minutes, twenty minutes faster than the old ferry.",
+        "Islanders welcomed the return of daily sailings, which had been suspended since the "
+        "old ferry failed its safety inspection in November.",
+    ]
+    pages = typeset(blocks, width=40, per_page=6, page_numbers="Page {page} of {pages}")
+    assert len(pages) >= 2
+    upload = await fake.subcommand(
+        "library", "add", files={"file": ("ferry.pdf", pdf_file(pages, title=blocks[0]))}
+    )
+    await fake.wait_for(lambda: upload.edits, timeout=30)
+    assert content_of(upload) == (
+        "Added to the library: **Ferry Service Returns to the Island** (3 paragraphs)"
+    )
+    assert library.articles(GUILD_ID)[0].article.paragraphs == tuple(blocks[1:])
+
+    asked = await fake.slash("ask", {"question": "How many passengers and cars does it carry?"})
+    await fake.wait_for(lambda: asked.edits)
+    quoted = asked.edits[0]["embeds"][0]["description"]
+    assert "two hundred passengers and forty cars" in quoted and "Page 1" not in quoted
+
+    scan = await fake.subcommand(
+        "library", "add", files={"file": ("scan.pdf", pdf_file([[], []], image=True))}
+    )
+    await fake.wait_for(lambda: scan.edits, timeout=30)
+    assert content_of(scan) == f"Not added: scan.pdf: {NO_TEXT}"
+    assert len(library.articles(GUILD_ID)) == 1

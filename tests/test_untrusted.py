@@ -196,7 +196,7 @@ async def test_an_oversize_or_unknown_file_is_refused_before_it_is_read(
     async with running(settings, article, tmp_path) as library:
         big = await fake.subcommand("library", "add", files={"file": ("big.md", b"x " * 600)})
         assert "too large" in await replied(fake, big)
-        for name in ("paper.pdf", "run.sh", "page.html.exe", "noext"):
+        for name in ("paper.docx", "run.sh", "page.html.exe", "noext"):
             kind = await fake.subcommand("library", "add", files={"file": (name, b"# Hi\n")})
             assert "Unsupported file" in await replied(fake, kind), name
         assert fake.requests_to("/files/") == []  # none of them was downloaded

@@ -1,4 +1,5 @@
-"""`python -m bot library add | list | remove | copy`, and the library ids in `ask --json`."""
+"""`python -m bot library add | list | remove | refresh | copy`, and the library ids in
+`ask --json`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from bot.library.answering import index_for, open_library
+from bot.library.refresh import Outcome, Refresher, State, web_reader
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scope
 from bot.library.store import Added, Library, LibraryError, StoredArticle, redacted
@@ -20,7 +22,7 @@ from bot.settings import Settings
 from embeddings.answer import Answer, article_info
 from embeddings.article import Article
 from embeddings.errors import ArticleBotError, ArticleError
-from embeddings.sources import open_source
+from embeddings.sources import is_url, open_source
 
 T = TypeVar("T")
 
@@ -52,7 +54,10 @@ def cmd_library_add(args: argparse.Namespace, settings: Settings) -> int:
                 batch = list(zip(named, read, strict=True))
                 articles = [a for _, a in batch if isinstance(a, Article)]
                 try:
-                    indexes = iter(index_for(library, articles, guild, embedder, cache_dir))
+                    built = (  # none when every source of the batch failed to read
+                        index_for(library, articles, guild, embedder, cache_dir) if articles else []
+                    )
+                    indexes = iter(built)
                 except LibraryError as exc:  # each source of the batch says so
                     indexes, batch = iter(()), [(source, exc) for source, _ in batch]
                 for source, article in batch:
@@ -65,6 +70,7 @@ def cmd_library_add(args: argparse.Namespace, settings: Settings) -> int:
                             "command line",
                             index=next(indexes),
                             model_id=embedder.model_id,
+                            source_url=source if is_url(source) else None,
                         )
                     except ArticleBotError as exc:
                         failed += 1
@@ -163,16 +169,90 @@ def _report_failure(source: str, error: Exception, as_json: bool) -> None:
     )
 
 
+def cmd_library_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    """Check web articles at their pages now: those named (of `--guild`'s library, else
+    the bot-wide one), else those due (`--all`: every one), of `--guild`'s library or of
+    all. One line each; a server's articles are fetched under the strangers' rules."""
+    from datetime import UTC, datetime
+
+    from bot.startup import load_model
+
+    library = open_library(settings)
+    if library is None:
+        print("The library is empty: nothing to check.")
+        return 0
+    failed = 0
+    try:
+        if args.article_ids:
+            named = [(args.guild or BOT_WIDE, article_id) for article_id in args.article_ids]
+        elif args.all:
+            named = library.web_articles(args.guild)
+        else:
+            named = library.due(datetime.now(UTC), 1_000_000, args.guild)
+        if not named:
+            print("No web article to check.")
+            return 0
+        embedder = load_model(settings)
+        refresher = Refresher(library, embedder, settings.cache_dir, web_reader(settings))
+        for guild, article_id in named:
+            try:
+                outcome = refresher.refresh(guild, article_id)
+            except LibraryError as exc:
+                failed += 1
+                print(f"error: [{article_id}] {exc}", file=sys.stderr, flush=True)
+                continue
+            failed += outcome.state in (State.FAILED, State.BUSY)
+            print(_refresh_line(outcome, args.json), flush=True)
+    finally:
+        library.close()
+    return 1 if failed else 0
+
+
+def _refresh_line(outcome: Outcome, as_json: bool) -> str:
+    """One checked article, for people or as JSON."""
+    gone = outcome.gone_since
+    if as_json:
+        return json.dumps(
+            {
+                "id": outcome.article_id,
+                "guild": outcome.guild_id,
+                "state": str(outcome.state),
+                "title": outcome.title,
+                "paragraphs": outcome.paragraphs,
+                "embedded": outcome.encoded,
+                "gone_since": gone.isoformat() if gone else None,
+                "detail": outcome.detail,
+            },
+            ensure_ascii=False,
+        )
+    head = f"[{outcome.article_id}] {outcome.title}".rstrip()
+    state = str(outcome.state)
+    if outcome.paragraphs and outcome.state in (State.UNCHANGED, State.UPDATED):
+        embedded = f"{outcome.encoded} texts embedded" if outcome.encoded else "nothing embedded"
+        state += f" ({outcome.paragraphs} paragraphs; {embedded})"
+    elif gone:
+        state += f" since {gone:%Y-%m-%d}"
+    elif outcome.detail:
+        state += f" ({outcome.detail})"
+    return f"{head}: {state}"
+
+
 def cmd_library_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print a library's articles, oldest first."""
     library = open_library(settings)
     stored = library.articles(args.guild or BOT_WIDE) if library is not None else []
     for item in stored:
+        gone = item.gone_since
         if args.json:
             info = {**stored_info(item), "added_by": item.added_by}
+            info["gone_since"] = gone.isoformat() if gone else None
             print(json.dumps({**info, "added_at": item.added_at.isoformat()}, ensure_ascii=False))
         else:
-            print(f"[{item.id}] {_line(item)}, added {item.added_at:%Y-%m-%d} by {item.added_by}")
+            said = f", page gone since {gone:%Y-%m-%d}" if gone else ""
+            print(
+                f"[{item.id}] {_line(item)}, added {item.added_at:%Y-%m-%d} by {item.added_by}"
+                + said
+            )
     if not stored and not args.json:
         print("The library is empty: python -m bot library add URL|FILE adds an article.")
     return 0
@@ -231,6 +311,8 @@ def _library(settings: Settings) -> Library:
 
 def _line(stored: StoredArticle) -> str:
     article = stored.article
-    date = f" ({article.published.isoformat()})" if article.published else ""
+    dates = [article.published.isoformat()] if article.published else []
+    dates += [f"updated {article.updated.isoformat()}"] if article.updated else []
+    date = f" ({', '.join(dates)})" if dates else ""
     link = f" {article.url}" if article.url else ""
     return f"{article.title}{date}, {len(article.paragraphs)} paragraphs{link}"

@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--guild", type=int, metavar="ID", help="ask this server's library")
+    ask.add_argument(
+        "--after",
+        metavar="QUESTION",
+        help="ask each question as a follow-up of this one (as a chat would)",
+    )
     ask.set_defaults(handler=cmd_ask)
 
     library = sub.add_parser("library", help="the article library (see the README)")
@@ -103,12 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
     remove = shelf.add_parser("remove", parents=[common], help="remove an article")
     remove.add_argument("article_id", type=int, metavar="ARTICLE_ID")
     remove.set_defaults(handler=_library_handler("cmd_library_remove"))
+    refresh = shelf.add_parser(
+        "refresh", parents=[common], help="check web articles at their pages now"
+    )
+    refresh.add_argument(
+        "article_ids", type=int, nargs="*", metavar="ARTICLE_ID", help="default: those due"
+    )
+    refresh.add_argument("--all", action="store_true", help="every web article, due or not")
+    refresh.add_argument("--json", action="store_true", help="one JSON object a line")
+    refresh.set_defaults(handler=_library_handler("cmd_library_refresh"))
     copy = shelf.add_parser(
         "copy", parents=[common], help="copy every library into another database"
     )
     copy.add_argument("target", metavar="TARGET_URL", help="sqlite:///path or postgresql://…")
     copy.set_defaults(handler=_library_handler("cmd_library_copy"))
-    for command in (add, listing, remove, reindex):
+    insights = shelf.add_parser(
+        "insights", parents=[common], help="what a server asked in the last 30 days"
+    )
+    insights.add_argument("--guild", type=int, required=True, metavar="ID", help="the server")
+    insights.add_argument("--json", action="store_true", help="one JSON object")
+    insights.set_defaults(handler=_insights)
+    for command in (add, listing, remove, reindex, refresh):
         command.add_argument("--guild", type=int, metavar="ID", help="a server's library")
     for command in (add, listing):
         command.add_argument("--json", action="store_true", help="JSON, one article a line")
@@ -234,6 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _insights(args: argparse.Namespace, settings: Settings) -> int:
+    """`library insights`, imported when it runs."""
+    from bot.cli.insights import cmd_library_insights
+
+    return cmd_library_insights(args, settings)
+
+
 def _library_handler(name: str) -> Handler:
     """A `library` command's handler, imported when it runs (SQLAlchemy is not needed
     for `--help`)."""
@@ -308,18 +335,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from embeddings.question import QuestionError, clean_question
 
     from_stdin = args.questions == ["-"]
-    if not from_stdin:
-        for question in args.questions:
-            try:
-                clean_question(question)
-            except QuestionError:
-                print(
-                    "error: the question is blank; ask something about the article", file=sys.stderr
-                )
-                return 2
+    asked = [] if from_stdin else list(args.questions)
+    if getattr(args, "after", None) is not None:
+        asked.append(args.after)
+    for question in asked:
+        try:
+            clean_question(question)
+        except QuestionError:
+            print("error: the question is blank; ask something about the article", file=sys.stderr)
+            return 2
     from bot.cli.library import answer_json
     from bot.library.answering import Answerer, open_library
     from bot.library.scope import resolve
+    from embeddings.followup import following
 
     # An article named with --article is asked alone, as it is: not from the library.
     library = None if hasattr(args, "article") else open_library(settings)
@@ -329,8 +357,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     questions = _stdin_questions() if from_stdin else iter(args.questions)
     out, bold = sys.stdout, _is_tty(sys.stdout)
     words = catalog(args.lang)
+    context = None
+    if getattr(args, "after", None) is not None:  # asked first, its answer unprinted: as in a chat
+        context = following(args.after, answerer.answer(args.after, scope, settings.top_k))
     for question in questions:
-        answer = answerer.answer(question, scope, settings.top_k)
+        answer = answerer.answer(question, scope, settings.top_k, context=context)
         if args.json:
             out.write(json.dumps(answer_json(answer, scope), ensure_ascii=False) + "\n")
         else:

@@ -8,8 +8,11 @@ from pathlib import Path
 from types import ModuleType
 
 from bot.cli.text import format_answer, format_source
+from bot.library.answering import Answerer
+from bot.library.scope import resolve
 from bot.settings import Settings
 from bot.wording import ENGLISH, Catalog, is_greeting
+from embeddings.followup import Context, following
 from embeddings.retriever import Retriever
 
 EXIT_WORDS = frozenset({"quit", "exit", ":q"})
@@ -18,13 +21,17 @@ USAGE = ENGLISH.usage
 
 def run_repl(retriever: Retriever, settings: Settings, words: Catalog = ENGLISH) -> int:
     """Ask questions until end of input or `quit`; history is kept in the cache directory.
-    The prompt's own lines are in the language of `words`."""
+    A question that needs the one before it is asked as its follow-up. The prompt's own
+    lines are in the language of `words`."""
     history = settings.cache_dir / "history"
     readline = _enable_line_editing(history)
     article = retriever.index.article
     print(format_source(article, label="Ask about"))
     print(words.usage + "\n")
     bold = sys.stdout.isatty()
+    answerer = Answerer(retriever, settings.cache_dir)
+    scope = resolve(None, article)
+    context: Context | None = None
     try:
         while True:
             try:
@@ -39,7 +46,9 @@ def run_repl(retriever: Retriever, settings: Settings, words: Catalog = ENGLISH)
             if is_greeting(line):  # "help", "?", "hi"
                 print(words.usage + "\n")
                 continue
-            print(format_answer(retriever.answer(line, settings.top_k), bold, words) + "\n")
+            answer = answerer.answer(line, scope, settings.top_k, context=context)
+            context = following(line, answer, context)  # the next line may follow this one
+            print(format_answer(answer, bold, words) + "\n")
     except KeyboardInterrupt:
         print()
     finally:

@@ -38,7 +38,7 @@ def format_answer(answer: Answer, bold: bool = False, words: Catalog = ENGLISH) 
         if not bold and passage.highlight != passage.text.strip():
             lines += _wrap(f"best match: {passage.highlight}", "  ", "    ")
         lines.append("")
-    lines += [format_source(article) for article in answer.articles or (answer.article,)]
+    lines += [format_source(a, words=words) for a in answer.articles or (answer.article,)]
     return "\n".join(lines)
 
 
@@ -57,9 +57,12 @@ def _wrap(text: str, first_indent: str, indent: str) -> list[str]:
     )
 
 
-def format_source(article: Article, label: str = "Source") -> str:
-    """`Source: title (date)` and the link on the next line."""
-    date = f" ({article.published.isoformat()})" if article.published else ""
+def format_source(article: Article, label: str = "Source", words: Catalog = ENGLISH) -> str:
+    """`Source: title (date, updated date)` and the link on the next line."""
+    dates = [article.published.isoformat()] if article.published else []
+    if article.updated:
+        dates.append(words.updated_on.format(date=article.updated.isoformat()))
+    date = f" ({', '.join(dates)})" if dates else ""
     source = f"{label}: {article.title}{date}"
     return f"{source}\n{article.url}" if article.url else source
 

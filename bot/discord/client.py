@@ -24,12 +24,21 @@ import discord
 from discord import app_commands
 
 from bot.discord.commands import add_commands, channels_of
+from bot.discord.conversations import (
+    REPLY_SECONDS,
+    Conversations,
+    in_channel,
+    replying_to,
+)
+from bot.discord.conversations import in_dm as in_dm_with
 from bot.discord.cooldown import UserCooldowns, cooldown_message
+from bot.discord.feedback import FeedbackDesk, add_feedback_commands
 from bot.discord.format import NO_MENTIONS, Reply, answer_reply, help_text, strip_mentions
 from bot.discord.library_commands import BUSY_EVERYWHERE, WEB_ONLY, add_library_commands
 from bot.discord.translator import CatalogTranslator
 from bot.library.answering import Answerer, NotReady, add_indexed, open_library
 from bot.library.changes import ChangeWatcher
+from bot.library.refresh import Outcome, Refresher, RefreshWorker, read_web, web_reader
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scopes
 from bot.library.store import Added, Library, LibraryError, StoredArticle
@@ -38,10 +47,11 @@ from bot.startup import prepare
 from bot.wording import ENGLISH, Catalog, catalog, example_question, is_greeting
 from embeddings.answer import Answer
 from embeddings.article import Article
+from embeddings.followup import Context, following
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
 from embeddings.sources import is_url
-from embeddings.sources.fetch import FetchPolicy, download
+from embeddings.sources.fetch import FetchPolicy, Page
 from embeddings.sources.isolated import ReadingBudget, parse_isolated
 
 log = logging.getLogger(__name__)
@@ -94,11 +104,14 @@ class ArticleBot(discord.AutoShardedClient):
         self.answerer: Answerer | None = None
         self.scopes: Scopes | None = None
         self._watcher: ChangeWatcher | None = None
+        self.refresher: Refresher | None = None
+        self.refresh_worker: RefreshWorker | None = None
         self._add_locks: dict[int, asyncio.Lock] = {}
         self._adds_pending = 0
         self._opening = threading.Lock()  # one library, however many first adds race
         self._preparing: dict[tuple[object, ...], asyncio.Future[None]] = {}
         self._load_article = load_article
+        self.conversations = Conversations()
         self.cooldowns = UserCooldowns(settings.cooldown_questions, settings.cooldown_seconds)
         self.add_limits = UserCooldowns(settings.add_limit, settings.add_limit_seconds)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer")
@@ -114,10 +127,13 @@ class ArticleBot(discord.AutoShardedClient):
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         add_commands(self)
         add_library_commands(self)
+        self.feedback = FeedbackDesk(self)
+        add_feedback_commands(self)
 
     async def setup_hook(self) -> None:
         """Load the model and the index off the event loop; register commands in a dev server."""
         await self.tree.set_translator(CatalogTranslator())  # descriptions in each language
+        self.feedback.start()  # the vote buttons of answers posted before a restart too
         if self.retriever is None and self._load_article:
             if self.library is None:
                 self.library = await asyncio.to_thread(open_library, self.settings, wait=True)
@@ -141,9 +157,12 @@ class ArticleBot(discord.AutoShardedClient):
             log.info("registered %d commands in server %s", len(synced), guild.id)
 
     async def close(self) -> None:
+        self.feedback.stop()
         await super().close()
         if self._watcher is not None:
             await asyncio.to_thread(self._watcher.stop)
+        if self.refresh_worker is not None:
+            await asyncio.to_thread(self.refresh_worker.stop)
         for executor in (self._executor, self._adds, self._builds):
             executor.shutdown(wait=False, cancel_futures=True)
 
@@ -153,6 +172,46 @@ class ArticleBot(discord.AutoShardedClient):
             self.library.listeners.append(self.scopes.changed)  # this process's own
             self._watcher = ChangeWatcher(self.library, self.scopes.changed)
             self._watcher.start()
+            self._check_web_articles()
+
+    def _check_web_articles(self) -> None:
+        """Check every library's web articles on schedule, in a thread of its own (see
+        `bot.library.refresh`): every process does, each article under a database lease."""
+        if self.library is None or self.retriever is None or self.refresh_worker is not None:
+            return
+        self.refresher = Refresher(
+            self.library,
+            self.retriever.embedder,
+            self.settings.cache_dir,
+            web_reader(self.settings, READING),
+        )
+        self.refresh_worker = RefreshWorker(self.refresher, self._refreshed)
+        self.refresh_worker.start()
+
+    def _refreshed(self, outcome: Outcome) -> None:
+        """Let go of the index of an article's text a check replaced (this process's scopes
+        were told by the library; the others', by its version)."""
+        if outcome.replaced is not None and self.answerer is not None:
+            self.answerer.drop(outcome.replaced)
+
+    async def refresh_article(self, guild_id: int, article_id: int) -> Outcome:
+        """Check one article of a server's library at its source now, in a thread for adds
+        (it may read and embed a page as an add does)."""
+        if self.refresher is None:  # no library yet
+            raise LibraryError(f"no article {article_id} in this library")
+        if self.adds_full():
+            raise LibraryError(BUSY_EVERYWHERE)
+        self._adds_pending += 1
+        try:
+            loop = asyncio.get_running_loop()
+            refresher = self.refresher
+            outcome = await loop.run_in_executor(
+                self._adds, refresher.refresh, guild_id, article_id
+            )
+        finally:
+            self._adds_pending -= 1
+        await loop.run_in_executor(self._executor, self._refreshed, outcome)  # as a removal
+        return outcome
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s", self.user)
@@ -164,15 +223,16 @@ class ArticleBot(discord.AutoShardedClient):
         guild_id: int | None = None,
         channels: Sequence[int] = (),
         article_id: int | None = None,
+        context: Context | None = None,
     ) -> Answer:
         """Answer in the worker thread, from the articles of the server (`guild_id`) and
         channel (then its parent) where it is asked, or from one article of its library;
-        a DM has no server."""
+        a DM has no server. A follow-up is asked with its conversation's `context`."""
         if self.retriever is None or self.answerer is None:
             raise RuntimeError("the article is not loaded")
         k = count or self.settings.top_k
         loop = asyncio.get_running_loop()
-        asked = (question, k, guild_id, tuple(channels), article_id)
+        asked = (question, k, guild_id, tuple(channels), article_id, context)
         for _ in range(PREPARE_TRIES):
             try:
                 return await loop.run_in_executor(self._executor, self._answer_in_scope, *asked)
@@ -242,14 +302,16 @@ class ArticleBot(discord.AutoShardedClient):
 
     def _add_article(self, guild_id: int, source: str | tuple[str, bytes], added_by: str) -> Added:
         settings = self.settings
+        page: Page | None = None  # a web article's: where it is checked again
         if isinstance(source, str):
             if not is_url(source):  # a Discord user never names one of the bot's files
                 raise LibraryError(WEB_ONLY)
             policy = FetchPolicy(
                 allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout
             )
-            page = download(source, policy)  # kept in the library only, not as a page
-            article = parse_isolated(page.body, ".html", source, page.url, READING)
+            page, read = read_web(source, policy, READING)  # kept in the library only
+            assert read is not None  # not a conditional request
+            article = read
         else:
             name, data = source
             article = parse_isolated(data, Path(name).suffix, name, None, READING)
@@ -261,7 +323,15 @@ class ArticleBot(discord.AutoShardedClient):
         library = self._open_library()
         assert self.retriever is not None
         return add_indexed(
-            library, article, guild_id, added_by, self.retriever.embedder, settings.cache_dir
+            library,
+            article,
+            guild_id,
+            added_by,
+            self.retriever.embedder,
+            settings.cache_dir,
+            source_url=source if isinstance(source, str) else None,
+            etag=page.etag if page is not None else None,
+            last_modified=page.last_modified if page is not None else None,
         )
 
     def _open_library(self) -> Library:
@@ -306,6 +376,7 @@ class ArticleBot(discord.AutoShardedClient):
         guild_id: int | None,
         channels: tuple[int, ...],
         article_id: int | None = None,
+        context: Context | None = None,
         build: bool = False,
     ) -> Answer:
         assert self.answerer is not None and self.scopes is not None
@@ -316,7 +387,7 @@ class ArticleBot(discord.AutoShardedClient):
             if (one := library.only(article_id)) is None:
                 raise LibraryError(f"no article {article_id} in this library")
             scope = one
-        return self.answerer.answer(question, scope, k, build)
+        return self.answerer.answer(question, scope, k, build, context)
 
     async def on_message(self, message: discord.Message) -> None:
         """Answer direct messages, and mentions of the bot in server channels."""
@@ -338,14 +409,13 @@ class ArticleBot(discord.AutoShardedClient):
     async def _answer_message(
         self, message: discord.Message, question: str, in_dm: bool, words: Catalog
     ) -> None:
-        async def send(text: str | None = None, reply: Reply | None = None) -> None:
+        async def send(text: str | None = None, reply: Reply | None = None) -> discord.Message:
             kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
             if reply is not None:
                 kwargs.update(embed=reply.embed, view=reply.view())
             if in_dm:
-                await message.channel.send(text, **kwargs)
-            else:
-                await message.reply(text, mention_author=False, **kwargs)
+                return await message.channel.send(text, **kwargs)
+            return await message.reply(text, mention_author=False, **kwargs)
 
         if is_blank(question):
             await send(self.blank_reply(words))
@@ -359,8 +429,20 @@ class ArticleBot(discord.AutoShardedClient):
             where = (
                 message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
             )
-            answer = await self.answer(question, None, where, channels_of(message.channel))
-            await send(reply=answer_reply(answer, words=words))
+            asker = message.author.id
+            key = in_dm_with(asker) if in_dm else in_channel(message.channel.id, asker)
+            replied = message.reference.message_id if message.reference else None
+            context = self.conversations.get(replying_to(replied)) if replied else None
+            context = context or self.conversations.get(key)
+            channels = channels_of(message.channel)
+            answer = await self.answer(question, None, where, channels, context=context)
+            reply = answer_reply(answer, words=words)
+            channel = getattr(message.channel, "id", None)
+            sent = await send(reply=await self.feedback.voted(reply, answer, where, channel))
+            # Nothing of a conversation is stored: it is kept in memory, for a while.
+            after = following(question, answer, context)
+            self.conversations.put(key, after)
+            self.conversations.put(replying_to(sent.id), after, REPLY_SECONDS)
 
     def help_text(self, words: Catalog = ENGLISH) -> str:
         """The `/help` text, with the bot's name as users see it."""

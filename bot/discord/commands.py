@@ -51,7 +51,9 @@ async def respond_to_question(
     except LibraryError as exc:
         await interaction.edit_original_response(content=str(exc))
         return
-    reply = answer_reply(answer, show_scores, words)
+    reply = await bot.feedback.voted(
+        answer_reply(answer, show_scores, words), answer, where, interaction.channel_id
+    )
     await interaction.edit_original_response(
         embed=reply.embed, view=reply.view(), allowed_mentions=NO_MENTIONS
     )

@@ -172,9 +172,21 @@ def _embed(article: Article, description: str, words: Catalog) -> discord.Embed:
         description=description,
         color=COLOR,
     )
-    if article.published:
-        embed.set_footer(text=words.published_on.format(date=article.published.isoformat()))
+    if dates := dated(article, words):
+        embed.set_footer(text=dates)
     return embed
+
+
+def dated(article: Article, words: Catalog = ENGLISH) -> str:
+    """When an article was published and, if its text changed since it was added, updated:
+    "Published 2024-03-05 \u00b7 updated 2024-03-07"; "" without either."""
+    parts = []
+    if article.published:
+        parts.append(words.published_on.format(date=article.published.isoformat()))
+    if article.updated:
+        parts.append(words.updated_on.format(date=article.updated.isoformat()))
+    text = " \u00b7 ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def answer_reply(answer: Answer, show_scores: bool = False, words: Catalog = ENGLISH) -> Reply:
@@ -242,11 +254,13 @@ def library_page(stored: Sequence[StoredArticle], page: int, per_page: int) -> d
         title = escape(shorten(article.title, 120))
         link = safe_url(article.url)
         date = f", {article.published.isoformat()}" if article.published else ""
+        date += f", updated {article.updated.isoformat()}" if article.updated else ""
+        gone = f" \u00b7 page gone since {item.gone_since:%Y-%m-%d}" if item.gone_since else ""
         lines.append(
             f"`{item.id}` "
             + (f"[{title}]({link})" if link else title)
             + f" ({len(article.paragraphs)} paragraphs{date}) \u00b7 added by "
-            + f"{escape(shorten(item.added_by, 60))} on {item.added_at:%Y-%m-%d}"
+            + f"{escape(shorten(item.added_by, 60))} on {item.added_at:%Y-%m-%d}{gone}"
         )
     empty = "The library is empty: `/library add` adds an article."
     embed = discord.Embed(

@@ -1,6 +1,6 @@
-"""`/library add | list | remove | use` and the "Add to library" message menu.
+"""`/library add | list | remove | use | refresh` and the "Add to library" message menu.
 
-Changing a library (add, remove, use) needs Manage Server: the message menu asks Discord
+Changing a library (add, remove, use, refresh) needs Manage Server: the message menu asks Discord
 to show it to such members only, and every change checks again when it runs, since
 server admins can change who sees a command (Discord sets one default for a whole
 command group, so `/library` itself is shown to everyone, for `list`). Slow work (fetching,
@@ -30,6 +30,7 @@ from bot.discord.format import (
     shorten,
     title_text,
 )
+from bot.library.refresh import Outcome, State
 from bot.library.schema import BOT_WIDE
 from bot.library.store import LibraryError
 from embeddings.errors import ArticleBotError
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from bot.discord.client import ArticleBot
     from bot.settings import Settings
 
-FILE_KINDS = (".html", ".htm", ".md", ".markdown", ".txt", ".json")
+FILE_KINDS = (".html", ".htm", ".md", ".markdown", ".txt", ".json", ".pdf")
 ALL = "all"
 PER_PAGE = 10
 NEEDS_MANAGE_SERVER = "Only members with the Manage Server permission can change the library."
@@ -87,7 +88,7 @@ def add_library_commands(bot: ArticleBot) -> None:
 
     @library.command(name="add")
     @app_commands.describe(
-        url="A web page with the article", file="An article file: .html, .md, .txt or .json"
+        url="A web page with the article", file="An article file: .html, .md, .txt, .json or .pdf"
     )
     async def add(
         interaction: discord.Interaction,
@@ -159,6 +160,24 @@ def add_library_commands(bot: ArticleBot) -> None:
         )
         await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
 
+    @library.command(name="refresh")
+    @app_commands.describe(article="The article to check")
+    @app_commands.autocomplete(article=choices)
+    async def refresh(interaction: discord.Interaction, article: str) -> None:
+        """Check an article of this server's library at its web page now."""
+        guild_id = await _manager(interaction)
+        if guild_id is None:
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            outcome = await bot.refresh_article(guild_id, article_id(article))
+        except ArticleBotError as exc:
+            await interaction.edit_original_response(content=str(exc))
+            return
+        await interaction.edit_original_response(
+            content=refresh_text(outcome), allowed_mentions=NO_MENTIONS
+        )
+
     @app_commands.context_menu(name="Add to library")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
@@ -227,6 +246,24 @@ async def add_to_library(
         ),
         allowed_mentions=NO_MENTIONS,
     )
+
+
+def refresh_text(outcome: Outcome) -> str:
+    """What checking an article found, in one line."""
+    title = f"**{title_text(outcome.title)}**"
+    if outcome.state == State.UPDATED:
+        return f"Updated: {title} ({outcome.paragraphs} paragraphs)."
+    if outcome.state == State.UNCHANGED:
+        return f"Unchanged: {title} ({outcome.paragraphs} paragraphs)."
+    if outcome.state == State.GONE:
+        since = f" since {outcome.gone_since:%Y-%m-%d}" if outcome.gone_since else ""
+        return f"Page gone{since}: {title} keeps its last text."
+    if outcome.state == State.NOT_WEB:
+        return "Not a web article: it was added from a file, so there is no page to check."
+    if outcome.state == State.BUSY:
+        return "That article is being checked right now. Try again in a moment."
+    reason = shorten(escape(outcome.detail), 300)
+    return f"Could not check {title}: {reason}. Its text stays as it was."
 
 
 async def _download(file: discord.Attachment, settings: Settings) -> bytes:

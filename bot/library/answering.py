@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.library.scope import Scope
@@ -17,6 +18,7 @@ from embeddings import scoring
 from embeddings.answer import Answer
 from embeddings.article import Article
 from embeddings.collection import Collection
+from embeddings.followup import Context, in_context
 from embeddings.index import ArticleIndex, build_indexes
 from embeddings.index_cache import (
     cached_index,
@@ -174,8 +176,35 @@ class Answerer:
                 log.warning("cannot keep the vectors (%s)", exc)
         return index
 
-    def answer(self, question: str, scope: Scope, top_k: int, build: bool = True) -> Answer:
-        """Ask `question` of the articles of `scope`."""
+    def answer(
+        self,
+        question: str,
+        scope: Scope,
+        top_k: int,
+        build: bool = True,
+        context: Context | None = None,
+    ) -> Answer:
+        """Ask `question` of the articles of `scope`. A follow-up is asked with its
+        `context` (see `embeddings.followup`) of the article the last answer quoted first,
+        then of them all; it quotes its best passage alone, as the words it carries could
+        vouch for passages it does not ask about."""
+        try:
+            cleaned, _ = clean_question(question)
+        except QuestionError:  # refused as it is: a blank follows nothing
+            context = None
+        if context is None or (asked := in_context(cleaned, context)) == cleaned:
+            return self._answer(question, scope, top_k, build)
+        last = context.article
+        if last is not None and len(scope.articles) > 1 and last in scope.articles:
+            at = scope.articles.index(last)
+            if not build and not self._has(scope, at):
+                raise NotReady(scope, (at,))
+            answer = self.retriever(last, build, _stored(scope)[at]).answer(asked, 1)
+            if answer.answered and not answer.tentative:
+                return replace(answer, question=cleaned)
+        return replace(self._answer(asked, scope, 1, build), question=cleaned)
+
+    def _answer(self, question: str, scope: Scope, top_k: int, build: bool) -> Answer:
         articles = scope.articles
         where = _stored(scope)
         if len(articles) <= RANKED_WHOLE:
@@ -292,12 +321,26 @@ def add_indexed(
     added_by: str,
     embedder: Embedder,
     cache_dir: Path | None,
+    *,
+    source_url: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
 ) -> Added:
     """Build an article's index, then keep it in a server's library with its vectors (and
     in the cache): it is answerable the moment it becomes visible, with nothing left to
-    build, in every process."""
+    build, in every process. A web article's `source_url`, `etag` and `last_modified` are
+    kept to check it again (`Library.add`)."""
     index = index_for(library, [article], guild_id, embedder, cache_dir)[0]
-    return library.add(article, guild_id, added_by, index=index, model_id=embedder.model_id)
+    return library.add(
+        article,
+        guild_id,
+        added_by,
+        index=index,
+        model_id=embedder.model_id,
+        source_url=source_url,
+        etag=etag,
+        last_modified=last_modified,
+    )
 
 
 def index_for(

@@ -8,14 +8,17 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +70,13 @@ class ArticleRow(Base):
     read)."""
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    """The web address it was fetched from, and is checked at again (`CheckRow`); None:
+    not a web article (a file)."""
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When its text last changed at its source (None: as first read)."""
+    gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Since when its page is gone (its last text is kept and quoted)."""
 
 
 class PinRow(Base):
@@ -126,3 +136,96 @@ class WordRow(Base):
     model_id: Mapped[str] = mapped_column(String(MODEL_LENGTH), primary_key=True)
     word: Mapped[str] = mapped_column(String(WORD_LENGTH), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+DM_GUILD = 0
+"""The `guild_id` under which answers given in direct messages are counted (never with
+their question text)."""
+
+
+class AnswerRow(Base):
+    """One answer the bot posted (or a question it declined). `question` is kept only
+    where the server's manager turned it on, never for direct messages; rows older than
+    `bot.library.feedback.KEEP_DAYS` are purged."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("ix_answers_guild_asked", "guild_id", "asked_at"),
+        Index("ix_answers_asked_at", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    """Chosen at random when answering, and carried in the answer's vote buttons."""
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    declined: Mapped[bool] = mapped_column(Boolean)
+    article_ids: Mapped[list[int]] = mapped_column(JSON)
+    """The articles the answer quoted, best first."""
+    question: Mapped[str | None] = mapped_column(Text)
+
+
+class VoteRow(Base):
+    """One user's 👍 or 👎 on one answer (the latest click counts)."""
+
+    __tablename__ = "votes"
+
+    answer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    up: Mapped[bool] = mapped_column(Boolean)
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GuildSettingsRow(Base):
+    """A server's settings; a server without a row has the defaults."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    keep_questions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+VALIDATOR_LENGTH = 512
+"""The longest `ETag` or `Last-Modified` kept (`embeddings.sources.fetch`)."""
+
+OWNER_LENGTH = 64
+"""The longest name of a process holding a lease."""
+
+
+class CheckRow(Base):
+    """When a web article is checked again at its source, what the last check learned,
+    and which process holds it while checking (a lease, so that no two check it at once).
+    Written at every check: kept apart from the article's text."""
+
+    __tablename__ = "article_checks"
+
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    etag: Mapped[str | None] = mapped_column(String(VALIDATOR_LENGTH))
+    last_modified: Mapped[str | None] = mapped_column(String(VALIDATOR_LENGTH))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """None: never again on schedule (`bot.library.refresh.next_check`)."""
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Checks failed in a row (the page unreachable, unreadable)."""
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(OWNER_LENGTH))
+
+
+class VersionRow(Base):
+    """One version of an article's text: its hash and when it was read. The text itself
+    is kept only for the current version (`ArticleRow`); at most
+    `bot.library.store.MAX_VERSIONS` rows an article."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    paragraphs: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

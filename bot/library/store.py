@@ -12,29 +12,37 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.library import vectors
+from bot.library.schedule import next_check
 from bot.library.schema import (
     BOT_WIDE,
     MAX_ID,
+    OWNER_LENGTH,
     URL_LENGTH,
+    VALIDATOR_LENGTH,
     ArticleRow,
+    CheckRow,
     PinRow,
     StateRow,
     VectorsRow,
+    VersionRow,
     WordRow,
 )
 from embeddings.article import Article
@@ -54,6 +62,17 @@ UNREACHABLE = "the library's database cannot be reached right now: try again in 
 
 _MIGRATION_LOCK = 0x61727469636C65  # a PostgreSQL advisory lock key: one upgrade at a time
 
+MAX_VERSIONS = 50
+"""Versions of an article remembered (hash and time), the latest; a new one drops the
+oldest."""
+
+LEASE = timedelta(minutes=10)
+"""How long a process holds an article it checks: past it, another may check it."""
+
+GONE_AFTER = 3
+"""Checks failing in a row (unreachable, unreadable) after which a page counts as gone; a
+404 or 410 counts at once."""
+
 
 class LibraryError(ArticleBotError):
     """The library cannot do what was asked (full, unknown article, database away)."""
@@ -68,6 +87,21 @@ class StoredArticle:
     article: Article
     added_by: str
     added_at: datetime
+    source_url: str | None = None
+    """The web address it is checked at again; None: not a web article."""
+    gone_since: datetime | None = None
+    """Since when its page is gone (its last text still answers)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a web article of a library is checked again, and what its last check kept."""
+
+    stored: StoredArticle
+    url: str
+    etag: str | None
+    last_modified: str | None
+    failures: int
 
 
 @dataclass(frozen=True)
@@ -154,15 +188,22 @@ class Library:
         added_at: datetime | None = None,
         index: ArticleIndex | None = None,
         model_id: str = "",
+        source_url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> Added:
         """Keep `article` in a server's library (added now, unless `added_at` says when),
         with its `index`'s vectors from `model_id` when given; an article already there
         (same link, or same content) is not added again. A link too long to keep is
-        dropped."""
+        dropped. A web article (`source_url`: where it was fetched, with the validators of
+        that fetch) is checked there again on schedule (`bot.library.refresh`)."""
         if index is not None and not model_id:
             raise ValueError("vectors are kept with the id of the model that made them")
         if article.url and len(article.url.encode()) > URL_LENGTH:
             article = replace(article, url=None)
+        if source_url and len(source_url.encode()) > URL_LENGTH:
+            source_url = None  # not checked again: it cannot be kept
+        added_at = added_at or datetime.now(UTC)
         with self._session() as session:
             _serialise(session)  # the count below stays true until this commits
             existing = _same(session, guild_id, article)
@@ -187,11 +228,24 @@ class Library:
                 content_hash=article.content_hash,
                 language=article.language,
                 added_by=added_by[:200],
-                added_at=added_at or datetime.now(UTC),
+                added_at=added_at,
+                source_url=source_url or None,
             )
             session.add(row)
             try:
                 session.flush()
+                _add_version(session, row, added_at)
+                if row.source_url:
+                    session.add(
+                        CheckRow(
+                            article_id=row.id,
+                            etag=_kept(etag),
+                            last_modified=_kept(last_modified),
+                            checked_at=added_at,
+                            next_check_at=next_check(added_at, added_at),
+                            failures=0,
+                        )
+                    )
                 if index is not None:
                     vectors.insert(session, _stored(row).article, guild_id, model_id, index)
                 self._commit_change(session, guild_id)
@@ -213,7 +267,13 @@ class Library:
             pinned = [tuple(pin) for pin in pins]
         ids, added = {}, 0
         for stored in rows:
-            copied = target.add(stored.article, stored.guild_id, stored.added_by, stored.added_at)
+            copied = target.add(
+                stored.article,
+                stored.guild_id,
+                stored.added_by,
+                stored.added_at,
+                source_url=stored.source_url,
+            )
             ids[stored.id] = copied.stored.id
             added += copied.added
         for guild_id, channel_id, article_id in pinned:
@@ -369,6 +429,185 @@ class Library:
                 )
             )
 
+    # ---- web articles checked again (see bot.library.refresh) -------------------------------
+
+    def due(self, now: datetime, limit: int, guild_id: int | None = None) -> list[tuple[int, int]]:
+        """The web articles (server, id) whose check is due at `now` and that no process is
+        checking, the longest due first; of one server's library, or of all."""
+        query = (
+            select(ArticleRow.guild_id, CheckRow.article_id)
+            .join(ArticleRow, ArticleRow.id == CheckRow.article_id)
+            .where(CheckRow.next_check_at <= now, _lease_free(now))
+            .order_by(CheckRow.next_check_at, CheckRow.article_id)
+            .limit(limit)
+        )
+        if guild_id is not None:
+            query = query.where(ArticleRow.guild_id == guild_id)
+        with self._session() as session:
+            return [(guild, article_id) for guild, article_id in session.execute(query)]
+
+    def web_articles(self, guild_id: int | None = None) -> list[tuple[int, int]]:
+        """Every web article (server, id), of one server's library or of all."""
+        query = select(ArticleRow.guild_id, ArticleRow.id).where(ArticleRow.source_url.is_not(None))
+        if guild_id is not None:
+            query = query.where(ArticleRow.guild_id == guild_id)
+        with self._session() as session:
+            return [(guild, article_id) for guild, article_id in session.execute(query)]
+
+    def lease(self, guild_id: int, article_id: int, owner: str, now: datetime) -> Source | None:
+        """Take an article of a server's library to check it, for `LEASE`, unless another
+        process holds it: its `Source`, or None when it is held (a conditional update, so
+        two processes never both take it). `LibraryError` for no such article, or one that
+        is not a web article (`Source` needs an address)."""
+        with self._session() as session:
+            row = _article(session, guild_id, article_id)
+            if row is None:
+                raise LibraryError(f"no article {article_id} in this library")
+            if not row.source_url:
+                raise NotWeb(f"article {article_id} is not a web article")
+            session.execute(_insert_missing(session).values(article_id=article_id, failures=0))
+            taken = session.execute(
+                update(CheckRow)
+                .where(CheckRow.article_id == article_id, _lease_free(now))
+                .values(lease_until=now + LEASE, lease_owner=owner[:OWNER_LENGTH])
+            )
+            session.commit()
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            check = session.get(CheckRow, article_id, populate_existing=True)
+            assert check is not None
+            return Source(
+                _stored(row), row.source_url, check.etag, check.last_modified, check.failures
+            )
+
+    def record_check(
+        self,
+        article_id: int,
+        owner: str,
+        now: datetime,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        failed: bool = False,
+        gone: bool = False,
+    ) -> datetime | None:
+        """Keep what a check that changed no text learned, and let go of the article: the
+        page unchanged (its validators kept), or failing (`failed`; `GONE_AFTER` failures
+        in a row count as gone), or gone (`gone`: a 404 or 410). Nothing when `owner` no
+        longer holds it. Since when the page is gone, or None."""
+        with self._session() as session:
+            row = session.get(ArticleRow, article_id)
+            check = session.get(CheckRow, article_id)
+            if row is None or check is None or check.lease_owner != owner[:OWNER_LENGTH]:
+                return None
+            failures = check.failures + 1 if failed or gone else 0
+            values: dict[str, object] = {
+                "lease_until": None,
+                "lease_owner": None,
+                "checked_at": now,
+                "next_check_at": next_check(_aware(row.added_at), now),
+                "failures": failures,
+            }
+            if not (failed or gone):
+                values.update(etag=_kept(etag), last_modified=_kept(last_modified))
+            held = session.execute(
+                update(CheckRow)
+                .where(CheckRow.article_id == article_id, CheckRow.lease_owner == check.lease_owner)
+                .values(values)
+            )
+            if held.rowcount != 1:  # type: ignore[attr-defined]  # its lease ran out meanwhile
+                session.rollback()
+                return None
+            if gone or failures >= GONE_AFTER:
+                row.gone_since = row.gone_since or now
+            elif not failed:
+                row.gone_since = None
+            session.commit()
+            return _aware(row.gone_since) if row.gone_since else None
+
+    def replace_text(
+        self,
+        guild_id: int,
+        article_id: int,
+        owner: str,
+        article: Article,
+        now: datetime,
+        *,
+        index: ArticleIndex,
+        model_id: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> tuple[StoredArticle, StoredArticle]:
+        """Swap a web article's new text in, as one change: its row (title, paragraphs,
+        hash, language, date), its vectors (the old text's removed when no article holds
+        it), a version, its check (and the lease `owner` holds on it, let go), and the
+        library version raised, so every process reads the library again. The article
+        before and after. `LibraryError` when `owner` no longer holds it, or the new text
+        is another article's of the same library: nothing changes then."""
+        if not model_id:
+            raise ValueError("vectors are kept with the id of the model that made them")
+        with self._session() as session:
+            _serialise(session)  # no add or removal of the same text between
+            row = _article(session, guild_id, article_id)
+            if row is None:
+                raise LibraryError(f"no article {article_id} in this library")
+            before = _stored(row)
+            released = session.execute(
+                update(CheckRow)
+                .where(
+                    CheckRow.article_id == article_id,
+                    CheckRow.lease_owner == owner[:OWNER_LENGTH],
+                )
+                .values(
+                    lease_until=None,
+                    lease_owner=None,
+                    checked_at=now,
+                    next_check_at=next_check(_aware(row.added_at), now),
+                    failures=0,
+                    etag=_kept(etag),
+                    last_modified=_kept(last_modified),
+                )
+            )
+            if released.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise LibraryError("another process is checking this article")
+            row.title = article.title
+            row.paragraphs = list(article.paragraphs)
+            row.content_hash = article.content_hash
+            row.language = article.language
+            row.published = article.published or row.published
+            row.updated_at = now
+            row.gone_since = None
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                raise LibraryError(
+                    "the page now holds the text of another article of this library"
+                ) from None
+            after = _stored(row)
+            _add_version(session, row, now)
+            vectors.insert(session, after.article, guild_id, model_id, index)
+            vectors.forget_unused(session, before.article.content_hash)
+            self._commit_change(session, guild_id)
+        return before, after
+
+    def versions(self, guild_id: int, article_id: int) -> list[tuple[str, datetime]]:
+        """The versions of an article (its text's hash, when it was read), oldest first."""
+        with self._session() as session:
+            if _article(session, guild_id, article_id) is None:
+                return []
+            rows = session.execute(
+                select(VersionRow.content_hash, VersionRow.fetched_at)
+                .where(VersionRow.article_id == article_id)
+                .order_by(VersionRow.id)
+            )
+            return [(content_hash, _aware(at)) for content_hash, at in rows]
+
+
+class NotWeb(LibraryError):
+    """The article was not fetched from the web (a file): it has no page to check."""
+
 
 _upgrading = threading.Lock()  # Alembic's context is module state: one upgrade at a time
 
@@ -459,7 +698,54 @@ def _stored(row: ArticleRow) -> StoredArticle:
         url=row.url,
         published=row.published,
         language=row.language or UNDETERMINED,
+        updated=_aware(row.updated_at).date() if row.updated_at else None,
     )
     article = with_language(article)  # a row kept before languages were
-    added_at = row.added_at if row.added_at.tzinfo else row.added_at.replace(tzinfo=UTC)
-    return StoredArticle(row.id, row.guild_id, article, row.added_by, added_at)
+    gone = _aware(row.gone_since) if row.gone_since else None
+    return StoredArticle(
+        row.id, row.guild_id, article, row.added_by, _aware(row.added_at), row.source_url, gone
+    )
+
+
+def _aware(at: datetime) -> datetime:
+    """A time as kept, in UTC (SQLite keeps no time zone)."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _kept(validator: str | None) -> str | None:
+    return validator if validator and len(validator) <= VALIDATOR_LENGTH else None
+
+
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    return or_(CheckRow.lease_until.is_(None), CheckRow.lease_until < now)
+
+
+def _insert_missing(session: Session) -> Any:
+    """An INSERT of an article's check row that passes over one already there."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(CheckRow).on_conflict_do_nothing()
+
+
+def _add_version(session: Session, row: ArticleRow, at: datetime) -> None:
+    """Remember the version of an article's text it now holds, and forget those beyond
+    `MAX_VERSIONS`."""
+    session.add(
+        VersionRow(
+            article_id=row.id,
+            content_hash=row.content_hash,
+            paragraphs=len(row.paragraphs),
+            fetched_at=at,
+        )
+    )
+    session.flush()
+    kept = (
+        select(VersionRow.id)
+        .where(VersionRow.article_id == row.id)
+        .order_by(VersionRow.id.desc())
+        .limit(MAX_VERSIONS)
+    )
+    session.execute(
+        delete(VersionRow).where(
+            VersionRow.article_id == row.id, VersionRow.id.not_in(kept.scalar_subquery())
+        )
+    )

@@ -15,9 +15,11 @@ from embeddings.evaluation import (
     METHODS,
     Case,
     EvalSet,
+    FollowUpReport,
     Report,
     as_one_article,
     evaluate,
+    evaluate_followups,
     evaluate_library,
     read_question_file,
     read_squad,
@@ -39,7 +41,13 @@ def run_eval(
     one_article: bool = False,
     every: int = 1,
 ) -> int:
-    """Evaluate `path` and print its table (see `measure`)."""
+    """Evaluate `path` and print its table (see `measure`); a file of follow-up pairs,
+    their table (see `measure_followups`)."""
+    if path.name.lower().endswith(".jsonl") and not (compare or lowercase or limit):
+        followups = measure_followups(path, settings)
+        if followups is not None:
+            print(format_followups(*followups))
+            return 0
     report, title, cross = measure(
         path,
         settings,
@@ -98,6 +106,44 @@ def measure(
     with tqdm(total=total, desc="questions", unit="q", leave=False) as bar:
         report = evaluate(runs, methods, cross_article=cross, progress=bar.update)
     return report, title, cross
+
+
+def measure_followups(path: Path, settings: Settings) -> tuple[FollowUpReport, str] | None:
+    """The follow-up pairs of a JSONL file asked of the configured article, or None when
+    the file has none."""
+    article = open_source(settings.article, settings.cache_dir)
+    cases = [c for c in read_question_file(path, len(article.paragraphs)) if c.after]
+    if not cases:
+        return None
+    retriever = prepare(settings, article=article).retriever
+    with tqdm(total=len(cases), desc="pairs", unit="pair", leave=False) as bar:
+        report = evaluate_followups(retriever, cases, progress=bar.update)
+    return report, f"{path.name} on {article.title!r}"
+
+
+def format_followups(report: FollowUpReport, title: str) -> str:
+    """The table of `python -m bot eval` for follow-up pairs."""
+    lines = [
+        f"Follow-up pairs: {title}",
+        "second question's right paragraph first (recall@1)",
+        "",
+        f"{'second question':<28} {'pairs':>5} {'alone':>7} {'after 1st':>9} {'told':>6}",
+    ]
+    for follows, label in ((True, "needs the first"), (False, "stands alone")):
+        alone, after = report.alone[follows], report.in_context[follows]
+        if not alone.questions:
+            continue
+        told = report.told[follows] / alone.questions
+        lines.append(
+            f"{label:<28} {alone.questions:>5} {alone.recall_at_1:>7.3f} "
+            f"{after.recall_at_1:>9.3f} {told:>6.3f}"
+        )
+    lines += [
+        "",
+        "alone: asked as if nothing came before; after 1st: as the bot asks it, after the",
+        "first question; told: the share whose need of the first question the bot told.",
+    ]
+    return "\n".join(lines)
 
 
 def _squad_runs(

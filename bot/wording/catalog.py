@@ -27,6 +27,10 @@ class Catalog:
     cooldown: str
     """Asking too fast: `{seconds}`."""
     apology: str
+    vote_noted: str
+    """The private reply to a click on an answer's 👍 or 👎."""
+    vote_unknown: str
+    """The same, when the answer is not known (older than 30 days, or another server's)."""
     help: str
     """The `/help` text, in Discord markdown: `{name}` (the bot's) and `{example}`."""
     question_label: str
@@ -39,6 +43,9 @@ class Catalog:
     published: str
     published_on: str
     """An article's footer: `{date}`."""
+    updated_on: str
+    """Beside it, when the article's text changed at its source since it was added:
+    `{date}`."""
     source: str
     articles_title: str
     """The card of a channel answering from several articles: `{count}`."""

@@ -16,6 +16,8 @@ CATALOG = Catalog(
     cooldown="Du fragst gerade sehr schnell! Bitte versuch es in {seconds} s noch einmal.",
     apology="Entschuldigung, beim Antworten ist etwas schiefgelaufen. Bitte versuch es gleich "
     "noch einmal.",
+    vote_noted="Danke, notiert.",
+    vote_unknown="Diese Antwort kenne ich nicht mehr: nichts wurde notiert.",
     help="""\
 **Frag mich zum Artikel**, und ich zitiere die Absätze, die darauf antworten, mit einem Link zur Quelle.
 \u2022 `/ask question:` \u2014 mit `count:` für mehr Absätze, mit `private:` siehst nur du die Antwort
@@ -30,6 +32,7 @@ Ich zitiere nur den Artikel; steht etwas nicht darin, sage ich es dir.""",  # no
     paragraphs="Absätze",
     published="Veröffentlicht",
     published_on="Veröffentlicht am {date}",
+    updated_on="aktualisiert am {date}",
     source="Quelle",
     articles_title="Ich antworte hier aus {count} Artikeln",
     articles_more="\u2026 und {count} weitere",
@@ -48,7 +51,7 @@ Ich zitiere nur den Artikel; steht etwas nicht darin, sage ich es dir.""",  # no
         "/library add": "Einen Artikel zur Bibliothek des Servers hinzufügen, von einer Webseite "
         "oder als Datei.",
         "/library add url:": "Eine Webseite mit dem Artikel",
-        "/library add file:": "Eine Artikeldatei: .html, .md, .txt oder .json",
+        "/library add file:": "Eine Artikeldatei: .html, .md, .txt, .json oder .pdf",
         "/library list": "Die Artikel dieses Servers auflisten.",
         "/library list page:": "Welche Seite der Liste (10 Artikel pro Seite)",
         "/library remove": "Einen Artikel aus der Bibliothek dieses Servers entfernen.",
@@ -56,5 +59,12 @@ Ich zitiere nur den Artikel; steht etwas nicht darin, sage ich es dir.""",  # no
         "/library use": "In diesem Kanal (oder Thread) aus einem Artikel oder der ganzen "
         "Bibliothek antworten.",
         "/library use article:": "Der Artikel, aus dem dieser Kanal antwortet, oder all",
+        "/library settings": "Einstellungen dieses Servers zeigen oder ändern (Server verwalten).",
+        "/library settings keep_questions:": "Den Text der Fragen 30 Tage lang für Einblicke "
+        "behalten",
+        "/library insights": "Was auf diesem Server in 30 Tagen gefragt wurde, nur für dich "
+        "(Server verwalten).",
+        "/library refresh": "Einen Artikel der Serverbibliothek jetzt auf seiner Webseite prüfen.",
+        "/library refresh article:": "Der zu prüfende Artikel",
     },
 )

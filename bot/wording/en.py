@@ -15,6 +15,8 @@ CATALOG = Catalog(
     blank="Please ask a question about the article, for example: *{example}*",
     cooldown="You're asking quickly! Please try again in {seconds} s.",
     apology="Sorry, something went wrong while answering. Please try again in a moment.",
+    vote_noted="Thanks, noted.",
+    vote_unknown="I no longer know that answer: nothing was noted.",
     help="""\
 **Ask me about the article** and I quote the passages that answer, with a link to the source.
 \u2022 `/ask question:` \u2014 add `count:` for more passages, `private:` to see the answer alone
@@ -29,6 +31,7 @@ I only quote the article; if it doesn't say, I tell you so.""",
     paragraphs="Paragraphs",
     published="Published",
     published_on="Published {date}",
+    updated_on="updated {date}",
     source="Source",
     articles_title="I answer here from {count} articles",
     articles_more="\u2026 and {count} more",
@@ -46,7 +49,7 @@ I only quote the article; if it doesn't say, I tell you so.""",
         "/library": "This server's articles",
         "/library add": "Add an article to this server's library, from a web page or a file.",
         "/library add url:": "A web page with the article",
-        "/library add file:": "An article file: .html, .md, .txt or .json",
+        "/library add file:": "An article file: .html, .md, .txt, .json or .pdf",
         "/library list": "List this server's articles.",
         "/library list page:": "Which page of the list (10 articles a page)",
         "/library remove": "Remove an article from this server's library.",
@@ -54,5 +57,11 @@ I only quote the article; if it doesn't say, I tell you so.""",
         "/library use": "Answer in this channel (or thread) from one article, or from the whole "
         "library.",
         "/library use article:": "The article this channel answers from, or all",
+        "/library settings": "Show or change this server's settings (Manage Server).",
+        "/library settings keep_questions:": "Keep the text of questions for 30 days, for insights",
+        "/library insights": "What this server asked in the last 30 days, only for you (Manage "
+        "Server).",
+        "/library refresh": "Check an article of this server's library at its web page now.",
+        "/library refresh article:": "The article to check",
     },
 )

@@ -15,6 +15,8 @@ CATALOG = Catalog(
     blank="Haz una pregunta sobre el artículo, por ejemplo: *{example}*",
     cooldown="¡Estás preguntando muy rápido! Vuelve a intentarlo en {seconds} s.",
     apology="Lo siento, algo salió mal al responder. Vuelve a intentarlo en un momento.",
+    vote_noted="Gracias, anotado.",
+    vote_unknown="Ya no conozco esa respuesta: no se anotó nada.",
     help="""\
 **Pregúntame sobre el artículo** y citaré los pasajes que responden, con un enlace a la fuente.
 \u2022 `/ask question:` \u2014 añade `count:` para más pasajes y `private:` para que solo tú veas la respuesta
@@ -29,6 +31,7 @@ Solo cito el artículo; si no lo dice, te lo digo.""",  # noqa: E501
     paragraphs="Párrafos",
     published="Publicado",
     published_on="Publicado el {date}",
+    updated_on="actualizado el {date}",
     source="Fuente",
     articles_title="Aquí respondo a partir de {count} artículos",
     articles_more="\u2026 y {count} más",
@@ -47,7 +50,7 @@ Solo cito el artículo; si no lo dice, te lo digo.""",  # noqa: E501
         "/library add": "Añade un artículo a la biblioteca del servidor, desde una web o un "
         "archivo.",
         "/library add url:": "Una página web con el artículo",
-        "/library add file:": "Un archivo de artículo: .html, .md, .txt o .json",
+        "/library add file:": "Un archivo de artículo: .html, .md, .txt, .json o .pdf",
         "/library list": "Lista los artículos de este servidor.",
         "/library list page:": "Qué página de la lista (10 artículos por página)",
         "/library remove": "Quita un artículo de la biblioteca del servidor.",
@@ -55,5 +58,13 @@ Solo cito el artículo; si no lo dice, te lo digo.""",  # noqa: E501
         "/library use": "Responder en este canal (o hilo) con un artículo o con toda la "
         "biblioteca.",
         "/library use article:": "El artículo con el que responde este canal, o all",
+        "/library settings": "Ver o cambiar los ajustes de este servidor (Gestionar servidor).",
+        "/library settings keep_questions:": "Guardar el texto de las preguntas 30 días para las "
+        "estadísticas",
+        "/library insights": "Qué se preguntó en este servidor en 30 días, solo para ti (Gestionar "
+        "servidor).",
+        "/library refresh": "Comprobar ahora un artículo de la biblioteca del servidor en su "
+        "página web.",
+        "/library refresh article:": "El artículo que comprobar",
     },
 )

@@ -17,6 +17,8 @@ CATALOG = Catalog(
     blank="Pose une question sur l'article, par exemple\u00a0: *{example}*",
     cooldown="Tu poses tes questions très vite\u00a0! Réessaie dans {seconds}\u00a0s.",
     apology="Désolé, une erreur s'est produite pendant la réponse. Réessaie dans un instant.",
+    vote_noted="Merci, c'est noté.",
+    vote_unknown="Je ne connais plus cette réponse\u00a0: rien n'a été noté.",
     help="""\
 **Pose-moi une question sur l'article** et je cite les passages qui y répondent, avec un lien vers la source.
 \u2022 `/ask question:` \u2014 ajoute `count:` pour plus de passages, `private:` pour que toi seul voies la réponse
@@ -31,6 +33,7 @@ Je ne fais que citer l'article\u00a0; s'il n'en parle pas, je te le dis.""",  # 
     paragraphs="Paragraphes",
     published="Publié",
     published_on="Publié le {date}",
+    updated_on="mis à jour le {date}",
     source="Source",
     articles_title="Je réponds ici à partir de {count} articles",
     articles_more="\u2026 et {count} de plus",
@@ -49,7 +52,7 @@ Je ne fais que citer l'article\u00a0; s'il n'en parle pas, je te le dis.""",  # 
         "/library add": "Ajouter un article à la bibliothèque du serveur, depuis une page web ou "
         "un fichier.",
         "/library add url:": "Une page web contenant l'article",
-        "/library add file:": "Un fichier d'article\u00a0: .html, .md, .txt ou .json",
+        "/library add file:": "Un fichier d'article\u00a0: .html, .md, .txt, .json ou .pdf",
         "/library list": "Lister les articles de ce serveur.",
         "/library list page:": "Quelle page de la liste (10 articles par page)",
         "/library remove": "Retirer un article de la bibliothèque du serveur.",
@@ -57,5 +60,13 @@ Je ne fais que citer l'article\u00a0; s'il n'en parle pas, je te le dis.""",  # 
         "/library use": "Répondre dans ce salon (ou ce fil) à partir d'un article ou de toute la "
         "bibliothèque.",
         "/library use article:": "L'article à partir duquel ce salon répond, ou all",
+        "/library settings": "Afficher ou modifier les réglages de ce serveur (Gérer le serveur).",
+        "/library settings keep_questions:": "Garder le texte des questions 30 jours pour les "
+        "statistiques",
+        "/library insights": "Ce que ce serveur a demandé en 30 jours, pour vous seul (Gérer le "
+        "serveur).",
+        "/library refresh": "Vérifier maintenant un article de la bibliothèque du serveur sur "
+        "sa page web.",
+        "/library refresh article:": "L'article à vérifier",
     },
 )

@@ -15,6 +15,8 @@ CATALOG = Catalog(
     blank="Faça uma pergunta sobre o artigo, por exemplo: *{example}*",
     cooldown="Você está perguntando rápido demais! Tente de novo em {seconds} s.",
     apology="Desculpe, algo deu errado ao responder. Tente de novo daqui a pouco.",
+    vote_noted="Obrigado, anotado.",
+    vote_unknown="Já não conheço essa resposta: nada foi anotado.",
     help="""\
 **Pergunte-me sobre o artigo** e eu cito os trechos que respondem, com um link para a fonte.
 \u2022 `/ask question:` \u2014 adicione `count:` para mais trechos e `private:` para só você ver a resposta
@@ -29,6 +31,7 @@ Eu só cito o artigo; se ele não disser, eu aviso.""",  # noqa: E501
     paragraphs="Parágrafos",
     published="Publicado",
     published_on="Publicado em {date}",
+    updated_on="atualizado em {date}",
     source="Fonte",
     articles_title="Aqui respondo com base em {count} artigos",
     articles_more="\u2026 e mais {count}",
@@ -47,12 +50,20 @@ Eu só cito o artigo; se ele não disser, eu aviso.""",  # noqa: E501
         "/library add": "Adiciona um artigo à biblioteca do servidor, de uma página da web ou de "
         "um arquivo.",
         "/library add url:": "Uma página da web com o artigo",
-        "/library add file:": "Um arquivo de artigo: .html, .md, .txt ou .json",
+        "/library add file:": "Um arquivo de artigo: .html, .md, .txt, .json ou .pdf",
         "/library list": "Lista os artigos deste servidor.",
         "/library list page:": "Qual página da lista (10 artigos por página)",
         "/library remove": "Remove um artigo da biblioteca do servidor.",
         "/library remove article:": "O artigo a remover",
         "/library use": "Responder neste canal (ou tópico) com um artigo ou com toda a biblioteca.",
         "/library use article:": "O artigo com que este canal responde, ou all",
+        "/library settings": "Ver ou alterar as definições deste servidor (Gerenciar servidor).",
+        "/library settings keep_questions:": "Guardar o texto das perguntas por 30 dias para as "
+        "estatísticas",
+        "/library insights": "O que este servidor perguntou em 30 dias, só para você (Gerenciar "
+        "servidor).",
+        "/library refresh": "Verificar agora um artigo da biblioteca do servidor na sua página "
+        "web.",
+        "/library refresh article:": "O artigo a verificar",
     },
 )

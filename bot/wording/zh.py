@@ -16,6 +16,8 @@ CATALOG = Catalog(
     blank="请就这篇文章提一个问题，例如：*{example}*",
     cooldown="你提问太快了！请 {seconds} 秒后再试。",
     apology="抱歉，回答时出了点问题。请稍后再试。",
+    vote_noted="谢谢，已记下。",
+    vote_unknown="我已不再记得这条回答：未记录任何内容。",
     help="""\
 **向我询问这篇文章**，我会引用回答问题的段落，并附上原文链接。
 \u2022 `/ask question:` \u2014 加上 `count:` 可引用更多段落，加上 `private:` 则只有你能看到回答
@@ -30,6 +32,7 @@ CATALOG = Catalog(
     paragraphs="段落数",
     published="发布日期",
     published_on="发布于 {date}",
+    updated_on="更新于 {date}",
     source="来源",
     articles_title="我在这里依据 {count} 篇文章回答",
     articles_more="\u2026 还有 {count} 篇",
@@ -47,12 +50,17 @@ CATALOG = Catalog(
         "/library": "本服务器的文章",
         "/library add": "从网页或文件向本服务器的资料库添加一篇文章。",
         "/library add url:": "包含文章的网页",
-        "/library add file:": "文章文件：.html、.md、.txt 或 .json",
+        "/library add file:": "文章文件：.html、.md、.txt、.json 或 .pdf",
         "/library list": "列出本服务器的文章。",
         "/library list page:": "列表的第几页（每页 10 篇文章）",
         "/library remove": "从本服务器的资料库中移除一篇文章。",
         "/library remove article:": "要移除的文章",
         "/library use": "让此频道（或子区）依据一篇文章或整个资料库回答。",
         "/library use article:": "此频道依据的文章，或 all",
+        "/library settings": "查看或更改本服务器的设置（管理服务器）。",
+        "/library settings keep_questions:": "保留问题文本 30 天，用于统计",
+        "/library insights": "本服务器最近 30 天的提问，仅你可见（管理服务器）。",
+        "/library refresh": "立即在网页上检查本服务器文章库中的一篇文章。",
+        "/library refresh article:": "要检查的文章",
     },
 )

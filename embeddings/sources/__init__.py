@@ -1,6 +1,6 @@
 """Where articles come from: each module turns one kind of input into an `Article`.
 
-`text`, `markdown`, `json` and `html` read files of their kind; `web` fetches a page;
+`text`, `markdown`, `json`, `html` and `pdf` read files of their kind; `web` fetches a page;
 this module picks the reader by kind (`load_article` for a file, `open_source` for
 any article setting: a web address, a file, or nothing for the bundled article). An
 article read for use has its language (see `language`).
@@ -19,6 +19,7 @@ from embeddings.sources.json import parse_json_article
 from embeddings.sources.language import with_language
 from embeddings.sources.links import is_url
 from embeddings.sources.markdown import markdown_to_text
+from embeddings.sources.pdf import parse_pdf_article
 from embeddings.sources.text import decode_text, parse_text_article
 from embeddings.sources.web import fetch_article
 
@@ -40,7 +41,7 @@ def bundled_article_path() -> Path:
 
 
 def load_article(path: str | Path) -> Article:
-    """Load an article from a `.json`, `.html`, Markdown (`.md`) or plain-text file.
+    """Load an article from a `.json`, `.html`, Markdown (`.md`), `.pdf` or plain-text file.
 
     Raises `ArticleError` naming the file when it is missing, unreadable or malformed.
     """
@@ -60,7 +61,7 @@ def parse_article(
     raw: bytes, suffix: str, source: str, url: str | None = None, *, detect: bool = True
 ) -> Article:
     """An article from a file's bytes, read by the kind its `suffix` names (".html", ".md",
-    ".json"; anything else is plain text). Unless `detect` is false, its language is
+    ".json", ".pdf"; anything else is plain text). Unless `detect` is false, its language is
     detected when the file does not give it."""
     article = _parse(raw, suffix.lower(), source, url)
     return with_language(article) if detect else article
@@ -69,6 +70,8 @@ def parse_article(
 def _parse(raw: bytes, suffix: str, source: str, url: str | None) -> Article:
     if suffix in (".html", ".htm"):  # a page declares its own encoding, which trafilatura reads
         return parse_html_article(raw, url=url, source=source)
+    if suffix == ".pdf":
+        return parse_pdf_article(raw, source=source)
     text = decode_text(raw, source=source)
     if suffix == ".json":
         return parse_json_article(text, source=source)

@@ -61,11 +61,25 @@ STRICT = FetchPolicy()
 
 @dataclass(frozen=True)
 class Page:
-    """A fetched page: its body, its address after redirects and its media type."""
+    """A fetched page: its body, its address after redirects and its media type, with the
+    validators a later conditional request sends (`ETag`, `Last-Modified`, when short
+    enough to keep). `not_modified`: the server answered 304 to such a request (no body)."""
 
     body: bytes
     url: str
     content_type: str
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+GONE = (404, 410)
+VALIDATOR_LENGTH = 512
+"""The longest `ETag` or `Last-Modified` kept: a longer one is not sent back."""
+
+
+class PageGone(ArticleError):
+    """The server says the page is not there (404 or 410)."""
 
 
 class RefusedAddress(OSError):
@@ -129,9 +143,10 @@ def download(
     *,
     resolve: Resolve = system_resolve,
     allow: Allow = is_public,
+    since: Page | None = None,
 ) -> Page:
     """`fetch`, for a thread with no running event loop."""
-    return _run(fetch(url, policy, resolve=resolve, allow=allow))
+    return _run(fetch(url, policy, resolve=resolve, allow=allow, since=since))
 
 
 async def fetch(
@@ -140,10 +155,13 @@ async def fetch(
     *,
     resolve: Resolve = system_resolve,
     allow: Allow = is_public,
+    since: Page | None = None,
 ) -> Page:
     """The web page at `url`, following at most `MAX_REDIRECTS` redirects, within `policy`;
-    else `ArticleError` with one short line. Unless `policy.allow_private`, every address
-    connected to must pass `allow`; `resolve` looks names up (tests replace both)."""
+    else `ArticleError` with one short line (`PageGone` for 404 and 410). Unless
+    `policy.allow_private`, every address connected to must pass `allow`; `resolve` looks
+    names up (tests replace both). With `since` (validators of an earlier fetch), the
+    request is conditional: an unchanged page comes back `not_modified`, without a body."""
     try:
         start = URL(url)
     except ValueError:
@@ -159,7 +177,8 @@ async def fetch(
             hop = start
             for _ in range(MAX_REDIRECTS + 1):
                 watch.connected = False
-                answer = await _get(session, _checked(hop, check, url), url, policy)
+                target = _checked(hop, check, url)
+                answer = await _get(session, target, url, policy, _conditions(since))
                 if isinstance(answer, Page):
                     return answer
                 hop = hop.join(answer)
@@ -214,12 +233,36 @@ def _session(
     )
 
 
+def _conditions(since: Page | None) -> dict[str, str]:
+    """The headers of a conditional request for a page fetched before as `since`."""
+    headers = {}
+    if since is not None and since.etag:
+        headers["If-None-Match"] = since.etag
+    if since is not None and since.last_modified:
+        headers["If-Modified-Since"] = since.last_modified
+    return headers
+
+
+def _validator(value: str | None) -> str | None:
+    return value if value and len(value) <= VALIDATOR_LENGTH and value.isprintable() else None
+
+
 async def _get(
-    session: aiohttp.ClientSession, target: URL, url: str, policy: FetchPolicy
+    session: aiohttp.ClientSession,
+    target: URL,
+    url: str,
+    policy: FetchPolicy,
+    conditions: dict[str, str] | None = None,
 ) -> Page | URL:
     """The page at `target`, or where it redirects to."""
-    async with session.get(target, allow_redirects=False) as response:
+    async with session.get(target, allow_redirects=False, headers=conditions) as response:
         status = response.status
+        etag = _validator(response.headers.get("ETag"))
+        last_modified = _validator(response.headers.get("Last-Modified"))
+        if status == 304 and conditions:
+            return Page(b"", str(target), "", etag, last_modified, not_modified=True)
+        if status in GONE:
+            raise PageGone(f"{url}: HTTP {status} {response.reason or ''}".rstrip())
         if status in REDIRECTS:
             location = response.headers.get("Location")
             if not location:
@@ -242,7 +285,7 @@ async def _get(
             body += chunk
             if len(body) > policy.max_bytes:
                 raise too_large
-        return Page(bytes(body), str(target), kind)
+        return Page(bytes(body), str(target), kind, etag, last_modified)
 
 
 def _checked(hop: URL, allow: Allow, url: str) -> URL:

@@ -1,6 +1,6 @@
 """Reading a stranger's file or page in a process of its own, within a budget.
 
-Parsing HTML or Markdown can take minutes and gigabytes on a crafted input, and holds the
+Parsing HTML, Markdown or a PDF can take minutes and gigabytes on a crafted input, and holds the
 interpreter lock while it runs. Here it runs in a child process (started fresh, sharing
 nothing) with a memory ceiling and a deadline: past either, the child is ended and the
 input refused with one line. What comes back is the article as JSON, never a pickle. Its
