@@ -360,7 +360,7 @@ def evaluate_followups(
         if case.after is None or case.paragraph is None:
             continue
         question, _ = clean_question(case.question)
-        context = Context((clean_question(case.after)[0],), retriever.index.article)
+        context = Context.of((clean_question(case.after)[0],), retriever.index.article)
         alone = retriever.rank(question)
         asked = in_context(question, context)
         after = alone if asked == question else retriever.rank(asked)

@@ -10,7 +10,7 @@ A question that stands on its own is asked as it is, whatever came before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from embeddings.answer import Answer
 from embeddings.article import Article
@@ -30,10 +30,19 @@ _TRAILING = " ?\uff1f!\uff01\u3002.\u2026"  # ? and ! as Chinese writes them, to
 @dataclass(frozen=True)
 class Context:
     """What a conversation carries to its next question: the last questions asked
-    (oldest first), their language, and the article the last answer quoted first."""
+    (oldest first), and the article the last answer quoted first (its content hash and
+    language: a context keeps no article alive)."""
 
     questions: tuple[str, ...]
-    article: Article | None = None
+    article: str | None = None
+    article_language: str = "en"
+
+    @classmethod
+    def of(cls, questions: tuple[str, ...], article: Article | None) -> Context:
+        """A context of `questions` whose last answer quoted `article` first."""
+        if article is None:
+            return cls(questions)
+        return cls(questions, article.content_hash, article.language)
 
     @property
     def text(self) -> str:
@@ -43,9 +52,7 @@ class Context:
     def language(self) -> str:
         """The language the conversation is held in, as far as it can be told."""
         asked = question_language(self.text)
-        if asked != UNDETERMINED:
-            return asked
-        return self.article.language if self.article is not None else "en"
+        return asked if asked != UNDETERMINED else self.article_language
 
     def after(self, question: str, answer: Answer) -> Context:
         """The context once `question`, asked in this one, got `answer`."""
@@ -57,10 +64,12 @@ def following(question: str, answer: Answer, before: Context | None = None) -> C
     it carried to `question`)."""
     follows = before is not None and needs_context(question, before)
     kept = (*before.questions, question) if follows and before else (question,)
-    article = answer.articles[0] if answer.answered and answer.passages else None
-    if article is None and follows and before is not None:
-        article = before.article
-    return Context(kept[-KEPT_QUESTIONS:], article)
+    kept = kept[-KEPT_QUESTIONS:]
+    if answer.answered and answer.passages:
+        return Context.of(kept, answer.articles[0])
+    if follows and before is not None:  # declined: the conversation stays where it was
+        return replace(before, questions=kept)
+    return Context(kept)
 
 
 def needs_context(question: str, context: Context | None = None) -> bool:

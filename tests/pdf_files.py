@@ -29,10 +29,15 @@ def pdf_file(
     title: str | None = None,
     image: bool = False,
     deflated: bytes | None = None,
+    deflated_pages: int = 1,
+    to_unicode: bytes | None = None,
+    in_form: bool = False,
 ) -> bytes:
     """A PDF of US Letter pages holding `pages`' lines (and, if `image`, a grey picture on
-    each page), its metadata title `title`; `deflated` is drawn on the first page instead of
-    its lines (a content stream, compressed)."""
+    each page), its metadata title `title`; `deflated` is drawn on the first `deflated_pages`
+    pages instead of their lines (a content stream, compressed). With `to_unicode` (a
+    /ToUnicode map, compressed) each page writes in a font of its own that holds it; with
+    `in_form`, each page's lines are a form that the page draws, the fonts the form's."""
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"",  # the page tree, once the pages are numbered
@@ -49,13 +54,28 @@ def pdf_file(
         )
         if image:
             drawn += b"q 400 0 0 500 100 150 cm /Im1 Do Q\n"
-        stream = deflated if deflated is not None and not kids else zlib.compress(drawn)
-        objects.append(
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream)
-        )
+        stream = zlib.compress(drawn)
+        if deflated is not None and len(kids) < deflated_pages:
+            stream = deflated
+        resources = b"/Font << /F1 3 0 R >> /XObject << /Im1 4 0 R >>"
+        if to_unicode is not None:
+            objects.append(_stream(b"", to_unicode))
+            objects.append(
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding"
+                b" /ToUnicode %d 0 R >>" % len(objects)
+            )
+            resources = b"/Font << /F1 %d 0 R >> /XObject << /Im1 4 0 R >>" % len(objects)
+        if in_form:
+            form = b"/Subtype /Form /BBox [0 0 612 792] /Resources << %s >> " % resources
+            objects.append(_stream(form, stream))
+            resources, stream = (
+                b"/XObject << /Fm1 %d 0 R >>" % len(objects),
+                zlib.compress(b"/Fm1 Do"),
+            )
+        objects.append(_stream(b"", stream))
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R"
-            b" /Resources << /Font << /F1 3 0 R >> /XObject << /Im1 4 0 R >> >> >>" % len(objects)
+            b" /Resources << %s >> >>" % (len(objects), resources)
         )
         kids.append(b"%d 0 R" % len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids))
@@ -77,6 +97,15 @@ def pdf_file(
         xref,
     )
     return bytes(out)
+
+
+def _stream(keys: bytes, deflated: bytes) -> bytes:
+    """A stream object's body: `keys` in its dictionary, `deflated` its compressed data."""
+    return b"<< %s/Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (
+        keys,
+        len(deflated),
+        deflated,
+    )
 
 
 def _pdf_string(text: str) -> bytes:

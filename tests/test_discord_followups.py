@@ -76,6 +76,11 @@ async def test_a_reply_to_an_answer_follows_the_question_it_answered(
     # Someone else replies to the first answer: it follows that answer's question.
     replied = await _ask(fake, "What did he say?", user_id=556, reply_to=peskov["message"])
     assert PESKOV in _quoted(replied)
+    # A reference to the answer from another channel carries nothing.
+    elsewhere = await _ask(
+        fake, "What did he say?", user_id=558, reply_to=peskov["message"], channel_id=CHANNEL_ID + 9
+    )
+    assert ALONE in _quoted(elsewhere)
     # The reply's answer can be replied to in turn.
     again = await _ask(fake, "And when?", user_id=557, reply_to=replied["message"])
     assert "Peskov" in _quoted(again)

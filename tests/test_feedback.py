@@ -3,32 +3,55 @@ forgotten; on SQLite and PostgreSQL, then through the fake Discord and the comma
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import logging
+import random
+import threading
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+import discord
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bot.cli import main
+from bot.cli.insights import insights_text
+from bot.discord import feedback as feedback_desk
 from bot.discord.client import ArticleBot
-from bot.discord.feedback import KEPT, TURNED_OFF, TURNED_ON, insights_embed, vote_id
-from bot.discord.format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, escape, shorten
+from bot.discord.feedback import (
+    KEPT,
+    RECORD_BACKOFF,
+    TURNED_OFF,
+    TURNED_ON,
+    FeedbackDesk,
+    VotedReply,
+    insights_embed,
+    vote_id,
+)
+from bot.discord.format import DESCRIPTION_LIMIT, MESSAGE_LIMIT, Reply, escape, shorten
 from bot.discord.library_commands import NEEDS_MANAGE_SERVER
+from bot.library import feedback as feedback_module
 from bot.library.feedback import (
     DEFAULT_ARTICLE,
+    MAX_GROUPED,
+    SAME_QUESTION,
     ArticleCount,
     Asked,
     Feedback,
     Insights,
     QuestionGroup,
     group_questions,
+    question_words,
 )
 from bot.library.schema import BOT_WIDE, DM_GUILD, AnswerRow, Base, VoteRow
-from bot.library.store import Library
+from bot.library.store import Library, LibraryError
 from bot.settings import Settings
 from bot.wording import CATALOGS, ENGLISH
 from embeddings.article import Article
@@ -185,6 +208,311 @@ def test_rephrasings_group_and_different_questions_do_not() -> None:
         ("How many seals did volunteers count?", 2),
         ("Who is the president?", 2),
     ]
+
+
+def test_grouping_joins_each_question_to_the_first_group_it_shares_half_its_words_with() -> None:
+    vocabulary = ["seal", "harbour", "mayor", "bakery", "oven", "volunteer", "letter", "winter"]
+    chance = random.Random(7)
+    questions = [
+        (" ".join(chance.sample(vocabulary, chance.randint(1, 4))), chance.random() < 0.5, False)
+        for _ in range(400)
+    ]
+    groups: list[tuple[frozenset[str], list[tuple[str, bool, bool]]]] = []
+    for asked in questions:  # each question against each group, as the rule reads
+        words = question_words(asked[0])
+        for key, members in groups:
+            if words == key or (words and len(words & key) / len(words | key) >= SAME_QUESTION):
+                members.append(asked)
+                break
+        else:
+            groups.append((words, [asked]))
+    expected = sorted(
+        (
+            QuestionGroup(m[0][0], len(m), sum(d for _, d, _ in m), sum(v for _, _, v in m))
+            for _, m in groups
+        ),
+        key=lambda g: -g.count,
+    )
+    assert group_questions(questions) == tuple(expected)
+
+
+def words(count: int, skip: int = 0) -> list[str]:
+    """`count` made-up words that no stemmer shortens or merges."""
+    letters = "bcfghjkmnpqrtvwxz"
+    made = ("zq" + "".join(p) for p in itertools.product(letters, repeat=3))
+    return list(itertools.islice(made, skip, skip + count))
+
+
+def test_distinct_questions_are_not_compared_with_each_other() -> None:
+    work: Counter[str] = Counter()
+    groups = group_questions([(f"What about {w}?", True, False) for w in words(3000)], work)
+    assert len(groups) == 3000 and work == {"words": 3000, "compared": 0}
+
+
+def test_insights_of_thousands_of_answers_count_them_all_and_group_the_latest(
+    library: Library, feedback: Feedback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feedback.set_keep_questions(GUILD, True)
+    seals = ["How many seals were counted?", "how many seals did volunteers count"] * 3
+    made = iter(range(1, 10**6))
+    answers: list[dict[str, Any]] = []
+    votes: list[dict[str, Any]] = []
+
+    def add(question: str | None, declined: bool, article_ids: Any = (), **more: Any) -> int:
+        answer_id = next(made)
+        answers.append(
+            {"id": answer_id, "guild_id": GUILD, "channel_id": 1, "declined": declined,
+             "asked_at": NOW - timedelta(seconds=len(answers)), "article_ids": list(article_ids),
+             "question": question} | more
+        )  # fmt: skip
+        return answer_id
+
+    for question in seals[:5]:  # the latest: one question, reworded
+        add(question, declined=True)
+    for n, word in enumerate(words(100, skip=4000)):  # answered; 20 voted down, 30 up
+        answered = add(f"Where is the harbour {word}?", False, [7, 8] if n % 2 else [7])
+        ballot = [(1, False), (2, False), (3, True)] if n < 20 else [(1, True)] if n < 50 else []
+        votes += [
+            {"answer_id": answered, "user_id": u, "up": up, "voted_at": NOW} for u, up in ballot
+        ]
+    for _ in range(300):
+        add(None, declined=True)  # text not kept
+    for word in words(3000):
+        add(f"What about {word}?", declined=True)
+    for _ in range(50):  # older than 30 days
+        add("Forgotten?", True, [7], asked_at=NOW - timedelta(days=31))
+    for _ in range(100):
+        add("Another server's?", True, [7], guild_id=OTHER)
+    with library.engine.begin() as connection:
+        connection.execute(sa.insert(AnswerRow), answers)
+        connection.execute(sa.insert(VoteRow), votes)
+
+    work: Counter[str] = Counter()
+    grouping = feedback_module.group_questions
+    monkeypatch.setattr(feedback_module, "group_questions", lambda q: grouping(q, work))
+    seen = feedback.insights(GUILD, NOW)
+
+    assert (seen.answers, seen.declined, seen.unkept) == (3405, 3305, 300)
+    assert (seen.votes_up, seen.votes_down, seen.voted_down) == (50, 40, 20)
+    assert [(a.article_id, a.answers) for a in seen.articles] == [(7, 100), (8, 50)]
+    assert sum(g.count for g in seen.groups) == MAX_GROUPED  # the latest, no more
+    assert seen.ungrouped == 5 + 20 + 3000 - MAX_GROUPED
+    assert seen.groups[0] == QuestionGroup("How many seals were counted?", 5, 5, 0)
+    latest = MAX_GROUPED - 5 - 20
+    assert {g.question for g in seen.groups[1:]} == {
+        *(f"Where is the harbour {w}?" for w in words(20, skip=4000)),  # voted down
+        *(f"What about {w}?" for w in words(latest)),  # not the earliest
+    }
+    assert sum(g.voted_down for g in seen.groups) == 20
+    assert work["words"] == MAX_GROUPED and work["compared"] <= MAX_GROUPED  # none quadratic
+    said = f"only the latest {MAX_GROUPED:,} were grouped: {seen.ungrouped} earlier questions"
+    assert said in (insights_embed(seen).description or "") and said in insights_text(seen)
+
+
+def test_a_server_keeps_at_most_its_cap_of_answers_the_oldest_deleted_first(
+    library: Library,
+) -> None:
+    feedback = Feedback(library, max_answers=3)
+    oldest = feedback.record(Asked(GUILD, 1, "q0", True), NOW - timedelta(minutes=10))
+    assert feedback.vote(oldest, GUILD, 5, up=False)
+    theirs = feedback.record(Asked(OTHER, 1, "q", True), NOW - timedelta(minutes=20))
+    later = [
+        feedback.record(Asked(GUILD, 1, f"q{n}", True), NOW - timedelta(minutes=10 - n))
+        for n in range(1, 5)
+    ]
+    kept = {r.id for r in rows(library)}
+    assert kept == {theirs, *later[1:]}  # another server's older answer stays
+    with library.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(VoteRow)).scalar() == 0
+    assert feedback.insights(GUILD, NOW).answers == 3
+
+
+def asked_answer(question: str = "Who won the match?") -> Any:
+    return SimpleNamespace(question=question, answered=True, passages=(), articles=())
+
+
+async def test_a_failing_record_is_logged_once_then_rests_before_trying_again(
+    library: Library, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = [1000.0]
+    opened: list[bool] = []
+    failing = [True]
+
+    def open_library() -> Library:
+        opened.append(True)
+        if failing[0]:
+            raise PermissionError("unable to open database file")
+        return library
+
+    bot = SimpleNamespace(_open_library=open_library, library=library)
+    desk = FeedbackDesk(cast(Any, bot), clock=lambda: clock[0])
+    reply = Reply(discord.Embed(title="An answer"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.discord.feedback"):
+            for _ in range(30):  # within one rest: one try, one traceback, one more line
+                assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+                clock[0] += 1
+            assert len(opened) == 1
+            assert sum(r.exc_info is not None for r in caplog.records) == 1
+            assert len(caplog.records) == 2
+            clock[0] += RECORD_BACKOFF  # still failing after the rest: one line, no traceback
+            assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+            assert len(opened) == 2 and len(caplog.records) == 3
+            assert caplog.records[-1].exc_info is None
+            failing[0] = False
+            assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply  # resting
+            clock[0] += RECORD_BACKOFF
+            voted = await desk.voted(reply, asked_answer(), GUILD, 1)
+        assert isinstance(voted, VotedReply) and voted.answer_id in {r.id for r in rows(library)}
+    finally:
+        desk.stop()
+
+
+async def test_insights_run_one_at_a_time_in_the_desks_threads_leaving_one_for_answers(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = SimpleNamespace(_open_library=lambda: library, library=library)
+    desk = FeedbackDesk(cast(Any, bot))
+    started: list[tuple[int, str]] = []
+    release = threading.Event()
+    prepare = Feedback.insights
+
+    def held(self: Feedback, guild_id: int, now: datetime | None = None) -> Insights:
+        started.append((guild_id, threading.current_thread().name))
+        release.wait(30)
+        return prepare(self, guild_id, now)
+
+    monkeypatch.setattr(Feedback, "insights", held)
+    try:
+        first = asyncio.ensure_future(desk.insights(GUILD))
+        again = asyncio.ensure_future(desk.insights(GUILD))
+        other = asyncio.ensure_future(desk.insights(OTHER))
+        for _ in range(1000):
+            if started:
+                break
+            await asyncio.sleep(0.01)
+        reply = Reply(discord.Embed(title="An answer"))
+        assert isinstance(await desk.voted(reply, asked_answer(), GUILD, 1), VotedReply)
+        assert len(started) == 1 and started[0][1].startswith("feedback")
+        release.set()
+        mine, mine_again, theirs = await asyncio.gather(first, again, other)
+        assert mine is mine_again and mine.answers == 1 and theirs.guild_id == OTHER
+        assert [guild for guild, _ in started] == [GUILD, OTHER]  # the same server's once
+    finally:
+        release.set()
+        desk.stop()
+
+
+class HangingStore:
+    """A store whose `record` hangs until `release` is set, then fails; votes are kept."""
+
+    def __init__(self, library: object) -> None:
+        self.library = library
+        self.release = threading.Event()
+        self.ended = threading.Event()
+        self.records = 0
+        self.votes: list[int] = []
+
+    def record(self, asked: Asked) -> int:
+        self.records += 1
+        try:
+            self.release.wait(30)
+            raise RuntimeError("the database hung, then failed")
+        finally:
+            self.ended.set()
+
+    def vote(self, answer_id: int, guild_id: int | None, user_id: int, up: bool) -> bool:
+        self.votes.append(answer_id)
+        return True
+
+
+def hanging_desk(monkeypatch: pytest.MonkeyPatch, clock: list[float]) -> tuple[FeedbackDesk, Any]:
+    monkeypatch.setattr(feedback_desk, "RECORD_WAIT", 0.01)  # an answer gives up at once
+    library = object()
+    store = HangingStore(library)
+    desk = FeedbackDesk(cast(Any, SimpleNamespace(_open_library=lambda: library)), lambda: clock[0])
+    desk._feedback = cast(Feedback, store)
+    return desk, store
+
+
+async def until(done: Any) -> None:
+    for _ in range(3000):
+        if done():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+async def test_a_hanging_record_rests_is_said_once_and_never_queues_before_votes(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = [1000.0]
+    desk, store = hanging_desk(monkeypatch, clock)
+    reply = Reply(discord.Embed(title="An answer"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.discord.feedback"):
+            for _ in range(20):  # the first record hangs: the rest starts, no other is tried
+                assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+                clock[0] += 1
+            assert store.records == 1 and not store.ended.is_set()
+            said = [r.getMessage() for r in caplog.records]
+            assert len(said) == 2 and all(r.exc_info is None for r in caplog.records)
+            assert "not kept (it took over" in said[0] and "s more" in said[1]
+            # a vote is kept while the record still hangs in the other thread
+            assert await desk.vote(7, GUILD, 5, up=True) and store.votes == [7]
+            assert not store.ended.is_set()
+            clock[0] += RECORD_BACKOFF  # the rest is over, the record still hangs
+            assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+            assert store.records == 1 and len(caplog.records) == 3  # rests again, one line
+            store.release.set()  # the record fails late, within the new rest: nothing said
+            await until(store.ended.is_set)
+            await until(lambda: desk._recording is not None and desk._recording.done())
+            for _ in range(10):
+                await asyncio.sleep(0)
+            assert len(caplog.records) == 3
+    finally:
+        store.release.set()
+        desk.stop()
+
+
+async def test_a_record_failing_late_after_the_rest_is_said_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = [1000.0]
+    desk, store = hanging_desk(monkeypatch, clock)
+    reply = Reply(discord.Embed(title="An answer"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.discord.feedback"):
+            assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+            assert len(caplog.records) == 1
+            clock[0] += RECORD_BACKOFF + 1
+            store.release.set()
+            await until(lambda: len(caplog.records) > 1)
+            for _ in range(10):
+                await asyncio.sleep(0)
+            [_, late] = caplog.records
+            assert "the database hung, then failed" in late.getMessage()
+            assert late.exc_info is None  # the failure before it was said in full
+            for _ in range(10):  # resting again: one more line, no more records
+                assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+            assert store.records == 1 and len(caplog.records) == 3
+    finally:
+        store.release.set()
+        desk.stop()
+
+
+async def test_a_stopped_desk_refuses_work_and_starts_no_threads(library: Library) -> None:
+    bot = SimpleNamespace(_open_library=lambda: library, library=library)
+    desk = FeedbackDesk(cast(Any, bot))
+    assert await desk.keep_questions(GUILD) is False  # threads started
+    desk.stop()
+    reply = Reply(discord.Embed(title="An answer"))
+    assert await desk.voted(reply, asked_answer(), GUILD, 1) is reply
+    with pytest.raises(LibraryError, match="shutting down"):
+        await desk.vote(1, GUILD, 5, up=True)
+    with pytest.raises(LibraryError, match="shutting down"):
+        await desk.insights(GUILD)
+    assert desk._executor is None and rows(library) == []
 
 
 # ---- through the fake Discord -------------------------------------------------------------

@@ -92,12 +92,12 @@ def test_a_context_keeps_the_last_questions_and_the_article_that_answered(
     article: Article,
 ) -> None:
     first = following("Who is Ned Price?", _answer(article, 6))
-    assert first == Context(("Who is Ned Price?",), article)
+    assert first == Context.of(("Who is Ned Price?",), article)
     second = following("What did he say?", _answer(article, 7), first)
     assert second.questions == ("Who is Ned Price?", "What did he say?")
     third = following("And when?", _answer(article, None), second)  # declined: same article
     assert third.questions == ("What did he say?", "And when?")
-    assert len(third.questions) == KEPT_QUESTIONS and third.article == article
+    assert len(third.questions) == KEPT_QUESTIONS and third.article == article.content_hash
     fresh = following("How many troops are on the border?", _answer(article, 9), third)
     assert fresh.questions == ("How many troops are on the border?",)
 
@@ -107,15 +107,15 @@ def test_conversations_are_forgotten_after_their_time_and_bounded() -> None:
     kept = Conversations(size=3, clock=lambda: now[0])
     context = Context(("Who is Ned Price?",))
     kept.put(in_dm(1), context)
-    kept.put(replying_to(99), context, seconds=3600)
+    kept.put(replying_to(5, 99), context, seconds=3600)
     now[0] = 599.0
     assert kept.get(in_dm(1)) == context
     now[0] = 601.0
     assert kept.get(in_dm(1)) is None  # ten quiet minutes: a new conversation
-    assert kept.get(replying_to(99)) == context
+    assert kept.get(replying_to(5, 99)) == context
     for user in range(10):
         kept.put(in_channel(5, user), context)
-    assert len(kept) == 3 and kept.get(replying_to(99)) is None  # the least recent left
+    assert len(kept) == 3 and kept.get(replying_to(5, 99)) is None  # the least recent left
 
 
 def _paragraphs(answer: Answer) -> list[int]:
@@ -127,8 +127,8 @@ def test_the_answerer_asks_a_follow_up_with_its_context(article: Article) -> Non
     answerer = Answerer(retriever, None)
     scope = Scope((article,), (None,), None)
     alone = answerer.answer("What did he say?", scope, 3)
-    peskov = Context(("Who is Dmitry Peskov?",), article)
-    price = Context(("Who is Ned Price?",), article)
+    peskov = Context.of(("Who is Dmitry Peskov?",), article)
+    price = Context.of(("Who is Ned Price?",), article)
     after_peskov = answerer.answer("What did he say?", scope, 3, context=peskov)
     after_price = answerer.answer("What did he say?", scope, 3, context=price)
     assert _paragraphs(alone) == [5]
@@ -161,9 +161,9 @@ def test_the_article_that_answered_last_is_asked_first(article: Article) -> None
     answerer._retrievers.update({zoo: retrievers[zoo]})
     scope = Scope((article, zoo), (None, None), None)
     question, before = "What did he say?", ("Who is the spokesman?",)
-    after_zoo = answerer.answer(question, scope, 3, context=Context(before, zoo))
+    after_zoo = answerer.answer(question, scope, 3, context=Context.of(before, zoo))
     assert after_zoo.passages[0].article == zoo
-    after_moscow = answerer.answer(question, scope, 3, context=Context(before, article))
+    after_moscow = answerer.answer(question, scope, 3, context=Context.of(before, article))
     assert after_moscow.passages[0].article == article
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -305,12 +306,15 @@ def test_a_library_is_copied_to_another_database_whole(
     ).stored
     source.add(BREAD, 1, added_by="bob")
     source.add(BREAD, BOT_WIDE, added_by="command line")
+    long_ago = datetime.now(UTC) - timedelta(days=60)
+    old_news = Article("Old news", ("Nothing new.",), url="https://example.org/old")
+    source.add(old_news, 2, "ann", long_ago, source_url="https://example.org/old")
     source.pin(1, 10, seals.id)
     source.close()
     target = Library.open(database_url)
     target.add(BREAD, BOT_WIDE)  # held already: kept once
     monkeypatch.setenv("DATABASE_URL", source_url)
-    for added in (2, 0):  # the second time adds nothing
+    for added in (3, 0):  # the second time adds nothing
         assert main(["library", "copy", database_url]) == 0
         said = capsys.readouterr().out
         assert said.startswith(f"Copied {added} articles and 1 channel pins to ")
@@ -323,6 +327,8 @@ def test_a_library_is_copied_to_another_database_whole(
     ]
     assert target.pinned(1, 10) == kept[0].id
     assert [s.article for s in target.articles(BOT_WIDE)] == [BREAD]
+    assert [s.source_url for s in target.articles(2)] == ["https://example.org/old"]
+    assert target.due(datetime.now(UTC) + timedelta(hours=7), 10) == []  # too old to check
     copied = target.read_index(1, SEALS, embedder.model_id, DIM)  # its vectors came along
     assert (
         copied is not None

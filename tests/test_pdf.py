@@ -16,7 +16,7 @@ from bot.cli import main
 from embeddings.errors import ArticleError
 from embeddings.sources import bundled_article_path, load_article, parse_article
 from embeddings.sources.isolated import ReadingBudget, parse_isolated
-from embeddings.sources.pdf import MAX_PAGES, NO_TEXT, _clean
+from embeddings.sources.pdf import MAX_CONTENT_BYTES, MAX_PAGES, NO_TEXT, _clean
 from tests.fakes import FakeEmbedder
 from tests.pdf_files import LEADING, LEFT, TOP, Line, pdf_file, typeset
 
@@ -230,6 +230,50 @@ def test_a_stream_that_inflates_past_the_limit_is_refused_at_the_limit() -> None
     assert len(bomb) < 100_000  # 80 MB of spaces
     raw = pdf_file([[Line("A title", LEFT, TOP, 16)]], deflated=bomb)
     assert refusal(raw) == "scan.pdf: too large or too complex to read"
+
+
+def test_pages_that_inflate_past_the_limit_together_are_refused_before_being_read() -> None:
+    """Each page's stream is under every limit on one stream, but a page's content stays in
+    memory once inflated: a small file of many such pages would fill gigabytes."""
+    squeeze = zlib.compressobj(9)
+    page = b"".join(squeeze.compress(b" " * 1_000_000) for _ in range(20)) + squeeze.flush()
+    count = MAX_CONTENT_BYTES // 20_000_000 + 1
+    pages = [[Line("A title", LEFT, TOP, 16)]] * count
+    raw = pdf_file(pages, deflated=page, deflated_pages=count)
+    assert len(raw) < 100_000  # 20 MB of spaces a page
+    assert refusal(raw) == "scan.pdf: too large or too complex to read"
+
+
+@pytest.mark.parametrize("in_form", [False, True])
+def test_fonts_whose_maps_inflate_past_the_limit_together_are_refused_before_being_read(
+    in_form: bool,
+) -> None:
+    """Text extraction inflates each font's /ToUnicode map and keeps it: a small file of many
+    pages, each with a font of its own (on the page or in a form it draws), would fill
+    gigabytes."""
+    squeeze = zlib.compressobj(9)
+    bomb = b"".join(squeeze.compress(b" " * 1_000_000) for _ in range(20)) + squeeze.flush()
+    count = MAX_CONTENT_BYTES // 20_000_000 + 1
+    pages = [[Line("Seals were counted in the harbour this winter by volunteers.", LEFT, TOP)] * 3]
+    raw = pdf_file(pages * count, to_unicode=bomb, in_form=in_form)
+    assert len(raw) < 100_000  # 20 MB of spaces a font
+    assert refusal(raw) == "scan.pdf: too large or too complex to read"
+    small = pdf_file(typeset(ORCHARD), to_unicode=zlib.compress(b" " * 1000), in_form=in_form)
+    assert read(small) == tuple(ORCHARD[1:])  # each font's map counted, each page read
+
+
+def test_a_word_of_200_000_letters_is_read_back_whole_within_the_deadline() -> None:
+    """Joining a line looks at the last word so far, and a word's end is looked for from
+    where the word starts: looked for from every letter of a long run, a word of 150,000
+    letters took hours, and the reading process's deadline refused it. A word hyphenated
+    over 3,000 lines is looked at again at each: all of it each time, it took seconds."""
+    word = "x" * 200_000
+    broken = ["y" * 69 + "-"] * 3000 + ["yend of it."]  # one word hyphenated over many lines
+    page = [Line("A Long Word", LEFT, TOP + 30, 16), Line(word, LEFT, TOP)]
+    page += [Line(t, LEFT, TOP - n * LEADING) for n, t in enumerate(["is long.", *broken], 1)]
+    budget = ReadingBudget(seconds=60, characters=500_000)
+    article = parse_isolated(pdf_file([page]), ".pdf", "word.pdf", None, budget)
+    assert article.paragraphs == (f"{word} is long.", f"{'y' * 69 * 3000}yend of it.")
 
 
 def test_a_running_header_that_repeats_the_title_leaves_the_title() -> None:

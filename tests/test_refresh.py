@@ -23,9 +23,10 @@ from alembic.config import Config
 from bot.cli import main
 from bot.cli.text import format_answer
 from bot.discord.client import ArticleBot
+from bot.discord.cooldown import UserCooldowns
 from bot.discord.format import answer_reply, library_page
 from bot.library.answering import Answerer
-from bot.library.refresh import Refresher, State, policy_for, web_reader
+from bot.library.refresh import Refresher, State, policy_for, read_web, web_reader
 from bot.library.schedule import interval, next_check
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import library_scope
@@ -36,7 +37,8 @@ from embeddings.article import Article
 from embeddings.errors import ArticleError
 from embeddings.index import build_index
 from embeddings.retriever import Retriever
-from embeddings.sources.fetch import FetchPolicy, Page, PageGone, fetch
+from embeddings.sources.fetch import FetchPolicy, NotTaken, Page, PageGone, fetch
+from embeddings.sources.isolated import ReadingBudget
 from tests.databases import KINDS, new_database
 from tests.discord_harness import start_bot
 from tests.fake_discord import GUILD_ID, FakeDiscord
@@ -95,6 +97,8 @@ class Site:
         self.pages: dict[str, Article] = {}
         self.gone: set[str] = set()
         self.failing: set[str] = set()
+        self.refusing: set[str] = set()  # read, but its text is not taken (too large)
+        self.unread: set[str] = set()  # answering with what is not read
         self.asked: list[tuple[str, str | None]] = []  # (url, If-None-Match sent)
 
     def __call__(self, url: str, guild_id: int, since: Page | None) -> tuple[Page, Article | None]:
@@ -103,6 +107,10 @@ class Site:
             raise PageGone(f"{url}: HTTP 410 Gone")
         if url in self.failing:
             raise ArticleError(f"{url}: cannot fetch that address")
+        if url in self.refusing:
+            raise LibraryError("the article is now too large (900 paragraphs, at most 500)")
+        if url in self.unread:
+            raise NotTaken(f"{url}: took too long to read (over 30 s)")
         article = self.pages[url]
         etag = etag_of(article)
         if since is not None and since.etag == etag:
@@ -295,6 +303,26 @@ def test_a_page_failing_again_and_again_counts_as_gone(library: Library) -> None
     assert library.articles(GUILD)[0].article == SEALS
 
 
+def test_a_page_whose_text_is_not_taken_is_not_counted_as_gone(library: Library) -> None:
+    """A page that grew past the cap, or that cannot be read, answers: it fails each
+    check, but is there (a page that was gone and answers so is back)."""
+    site, clock = Site(), Clock(T0 + timedelta(hours=6))
+    site.pages[URL] = SEALS_V2
+    article_id = _add(library)
+    refresher = _refresher(library, site, clock)
+    site.gone.add(URL)
+    assert refresher.refresh(GUILD, article_id).state == State.GONE
+    site.gone.clear()
+    for refusing, said in ((site.refusing, "too large"), (site.unread, "too long to read")):
+        refusing.add(URL)
+        outcomes = [refresher.refresh(GUILD, article_id) for _ in range(GONE_AFTER + 1)]
+        assert {o.state for o in outcomes} == {State.FAILED}
+        assert all(said in o.detail for o in outcomes)
+        stored = library.articles(GUILD)[0]
+        assert stored.gone_since is None and stored.article == SEALS
+        refusing.clear()
+
+
 def test_an_article_from_a_file_is_not_a_web_article(library: Library) -> None:
     stored = library.add(Article("Notes", ("A paragraph.",), url=URL), GUILD).stored
     site = Site()
@@ -400,20 +428,36 @@ async def test_a_conditional_fetch_of_an_unchanged_page_has_no_body(fake: FakeDi
     assert not isinstance(failed.value, PageGone)
 
 
-async def test_a_servers_article_is_checked_under_the_strangers_rules(
+async def test_a_page_that_answers_with_what_is_not_read_is_not_taken(
+    fake: FakeDiscord,
+) -> None:
+    """`read_web` tells a page that answers but cannot be read from one that is away."""
+    policy = FetchPolicy(allow_private=True, timeout=5)
+    fake.pages["empty"] = b"<html><body><p>Hi.</p></body></html>"
+    with pytest.raises(NotTaken):
+        await asyncio.to_thread(read_web, fake.page_url("empty"), policy, ReadingBudget())
+    fake.page_status["away"] = 500
+    with pytest.raises(ArticleError) as away:
+        await asyncio.to_thread(read_web, fake.page_url("away"), policy, ReadingBudget())
+    assert not isinstance(away.value, NotTaken)
+
+
+async def test_every_article_is_checked_under_the_strangers_rules(
     fake: FakeDiscord, settings: Settings, database_url: str
 ) -> None:
-    assert not policy_for(settings, GUILD).allow_private  # what a stranger may add
-    assert policy_for(settings, BOT_WIDE).allow_private  # the operator's own
+    """A check comes back unattended: a page once added (by a stranger or the operator
+    alike) may later lead inward, so neither is fetched from a private address."""
+    assert not policy_for(settings).allow_private
     allowed = settings.model_copy(update={"allow_private_urls": True})
-    assert policy_for(allowed, GUILD).allow_private
-    fake.pages["inside"] = SEALS_PAGE  # on 127.0.0.1: never fetched for a stranger
+    assert policy_for(allowed).allow_private  # the operator's explicit choice
+    fake.pages["inside"] = SEALS_PAGE  # on 127.0.0.1: never fetched on a check
     library = Library.open(database_url)
     try:
-        stored = library.add(SEALS, GUILD, source_url=fake.page_url("inside")).stored
         refresher = Refresher(library, FakeEmbedder(), None, web_reader(settings))
-        checked = await asyncio.to_thread(refresher.refresh, GUILD, stored.id)
-        assert checked.state == State.FAILED and "cannot fetch that address" in checked.detail
+        for guild in (GUILD, BOT_WIDE):
+            stored = library.add(SEALS, guild, source_url=fake.page_url("inside")).stored
+            checked = await asyncio.to_thread(refresher.refresh, guild, stored.id)
+            assert checked.state == State.FAILED and "cannot fetch that address" in checked.detail
         assert fake.page_hits == []
     finally:
         library.close()
@@ -422,7 +466,9 @@ async def test_a_servers_article_is_checked_under_the_strangers_rules(
 # ---- an older library ----------------------------------------------------------------------
 
 
-def test_web_articles_kept_before_are_checked_at_their_link(database_url: str) -> None:
+def test_articles_kept_before_are_not_checked(database_url: str) -> None:
+    """Whether an older article came from its link or from a file naming it cannot be
+    told: none is fetched unasked-for."""
     engine = sa.create_engine(store_url(database_url))
     if engine.dialect.name == "sqlite":
         Path(engine.url.database or "").parent.mkdir(parents=True, exist_ok=True)
@@ -455,9 +501,9 @@ def test_web_articles_kept_before_are_checked_at_their_link(database_url: str) -
     library = Library.open(database_url)
     try:
         new, old, file = library.articles(1)
-        assert (new.source_url, old.source_url, file.source_url) == (URL, URL + "/old", None)
-        assert library.due(datetime.now(UTC), 10) == [(1, new.id)]  # the old: when asked
-        assert sorted(library.web_articles(1)) == [(1, new.id), (1, old.id)]
+        assert (new.source_url, old.source_url, file.source_url) == (None, None, None)
+        assert library.due(datetime.now(UTC), 10) == []
+        assert library.web_articles(1) == []
         assert [h for h, _ in library.versions(1, old.id)] == ["Old"]
     finally:
         library.close()
@@ -571,6 +617,23 @@ async def test_refresh_by_a_member_without_manage_server_is_refused(
     assert len(fake.page_hits) == hits  # nothing fetched
 
 
+async def test_refresh_counts_towards_the_servers_add_limit(
+    fake: FakeDiscord, library_bot: tuple[ArticleBot, Library, FakeEmbedder]
+) -> None:
+    bot, library, _ = library_bot
+    fake.pages["story"] = SEALS_PAGE
+    await _run(fake, "add", {"url": fake.page_url("story")})
+    [stored] = library.articles(GUILD_ID)
+    bot.add_limits = UserCooldowns(1, 600)  # one add or check a server, for ten minutes
+    said = await _run(fake, "refresh", {"article": str(stored.id)})
+    assert said.startswith("Unchanged")
+    hits = len(fake.page_hits)
+    refused = await fake.subcommand("library", "refresh", {"article": str(stored.id)})
+    await fake.wait_for(lambda: refused.callbacks)
+    assert "added many articles lately" in refused.callbacks[0]["data"]["content"]
+    assert len(fake.page_hits) == hits  # nothing fetched
+
+
 # ---- from the command line ------------------------------------------------------------------
 
 
@@ -603,12 +666,17 @@ def test_library_refresh_from_the_command_line(
     fake_model: FakeEmbedder,
     site_dir: tuple[Path, str, list[int]],
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, address, statuses = site_dir
     page = root / "story.html"
     page.write_bytes(SEALS_PAGE)
     assert main(["library", "add", "--json", f"{address}/story.html"]) == 0
     article_id = json.loads(capsys.readouterr().out)["id"]
+    # The page is on 127.0.0.1: the operator's own add reached it, a check does not...
+    assert main(["library", "refresh", "--json", str(article_id)]) == 1
+    assert "cannot fetch that address" in json.loads(capsys.readouterr().out)["detail"]
+    monkeypatch.setenv("ALLOW_PRIVATE_URLS", "true")  # ...unless the operator allows it
 
     def refresh(*args: str) -> list[dict[str, Any]]:
         code = main(["library", "refresh", "--json", *args])
@@ -640,3 +708,10 @@ def test_library_refresh_from_the_command_line(
     assert main(["library", "refresh"]) == 0  # none due: each was just checked
     assert capsys.readouterr().out == "No web article to check.\n"
     assert [line["id"] for line in refresh("--all")] == [article_id]
+    assert main(["library", "refresh", "--json", "999"]) == 1  # no such article
+    assert json.loads(capsys.readouterr().out) == {
+        "id": 999,
+        "guild": 0,
+        "state": "error",
+        "error": "no article 999 in this library",
+    }

@@ -172,7 +172,8 @@ def _report_failure(source: str, error: Exception, as_json: bool) -> None:
 def cmd_library_refresh(args: argparse.Namespace, settings: Settings) -> int:
     """Check web articles at their pages now: those named (of `--guild`'s library, else
     the bot-wide one), else those due (`--all`: every one), of `--guild`'s library or of
-    all. One line each; a server's articles are fetched under the strangers' rules."""
+    all. One line each; every page is fetched under the strangers' rules (public
+    addresses only, unless `ALLOW_PRIVATE_URLS`)."""
     from datetime import UTC, datetime
 
     from bot.startup import load_model
@@ -199,7 +200,11 @@ def cmd_library_refresh(args: argparse.Namespace, settings: Settings) -> int:
                 outcome = refresher.refresh(guild, article_id)
             except LibraryError as exc:
                 failed += 1
-                print(f"error: [{article_id}] {exc}", file=sys.stderr, flush=True)
+                if args.json:
+                    said = {"id": article_id, "guild": guild, "state": "error", "error": str(exc)}
+                    print(json.dumps(said, ensure_ascii=False), flush=True)
+                else:
+                    print(f"error: [{article_id}] {exc}", file=sys.stderr, flush=True)
                 continue
             failed += outcome.state in (State.FAILED, State.BUSY)
             print(_refresh_line(outcome, args.json), flush=True)

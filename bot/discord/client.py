@@ -431,8 +431,9 @@ class ArticleBot(discord.AutoShardedClient):
             )
             asker = message.author.id
             key = in_dm_with(asker) if in_dm else in_channel(message.channel.id, asker)
-            replied = message.reference.message_id if message.reference else None
-            context = self.conversations.get(replying_to(replied)) if replied else None
+            reference, context = message.reference, None
+            if reference and reference.message_id and reference.channel_id == message.channel.id:
+                context = self.conversations.get(replying_to(*_ids(reference)))
             context = context or self.conversations.get(key)
             channels = channels_of(message.channel)
             answer = await self.answer(question, None, where, channels, context=context)
@@ -440,9 +441,9 @@ class ArticleBot(discord.AutoShardedClient):
             channel = getattr(message.channel, "id", None)
             sent = await send(reply=await self.feedback.voted(reply, answer, where, channel))
             # Nothing of a conversation is stored: it is kept in memory, for a while.
-            after = following(question, answer, context)
+            after = await asyncio.to_thread(following, question, answer, context)
             self.conversations.put(key, after)
-            self.conversations.put(replying_to(sent.id), after, REPLY_SECONDS)
+            self.conversations.put(replying_to(sent.channel.id, sent.id), after, REPLY_SECONDS)
 
     def help_text(self, words: Catalog = ENGLISH) -> str:
         """The `/help` text, with the bot's name as users see it."""
@@ -503,6 +504,11 @@ def _words_of(message: discord.Message) -> Catalog:
     """The bot's words for a DM or a mention, which carry no locale: in the server's
     language where the server is known, else English."""
     return catalog(message.guild.preferred_locale if message.guild else None)
+
+
+def _ids(reference: discord.MessageReference) -> tuple[int, int]:
+    """The channel and message a reply refers to."""
+    return reference.channel_id, reference.message_id or 0
 
 
 def _mentions(message: discord.Message, user_id: int) -> bool:

@@ -33,9 +33,10 @@ def in_channel(channel_id: int, user_id: int) -> tuple[str, int, int]:
     return ("channel", channel_id, user_id)
 
 
-def replying_to(message_id: int) -> tuple[str, int]:
-    """The key of the replies to one of the bot's answers."""
-    return ("reply", message_id)
+def replying_to(channel_id: int, message_id: int) -> tuple[str, int, int]:
+    """The key of the replies to one of the bot's answers (in the channel it was posted
+    in: a reference to it from elsewhere carries nothing)."""
+    return ("reply", channel_id, message_id)
 
 
 class Conversations:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -30,7 +33,14 @@ from bot.discord.format import (
     shorten,
 )
 from bot.discord.library_commands import _manager
-from bot.library.feedback import DEFAULT_ARTICLE, KEEP_DAYS, Asked, Feedback, Insights
+from bot.library.feedback import (
+    DEFAULT_ARTICLE,
+    KEEP_DAYS,
+    MAX_GROUPED,
+    Asked,
+    Feedback,
+    Insights,
+)
 from bot.library.store import LibraryError
 from bot.wording import catalog
 from embeddings.answer import Answer
@@ -45,6 +55,12 @@ T = TypeVar("T")
 
 RECORD_WAIT = 3.0
 """Seconds an answer waits for its record; past that it is posted without buttons."""
+
+RECORD_BACKOFF = 60.0
+"""Seconds answers are posted without votes, unkept, after keeping one failed."""
+
+WORKERS = 2
+"""Threads of the feedback desk's own executor (answers, votes, settings, insights)."""
 
 PURGE_EVERY = timedelta(hours=6)
 """How often the bot forgets what is older than `KEEP_DAYS` days."""
@@ -129,14 +145,32 @@ def with_votes(reply: Reply, answer_id: int) -> VotedReply:
 
 class FeedbackDesk:
     """The bot's side of feedback: answers, votes, settings and insights kept in the
-    library's database (created on first use), each call in a thread; and the purge of
-    what is older than `KEEP_DAYS` days, every `PURGE_EVERY`."""
+    library's database (created on first use), each call in a thread of the desk's own
+    `WORKERS` (never the event loop's default executor); and the purge of what is older
+    than `KEEP_DAYS` days, every `PURGE_EVERY`.
 
-    def __init__(self, bot: ArticleBot) -> None:
+    Insights run one at a time, so a worker is always left for answers and votes; a
+    server asking again while its insights are prepared waits for the same result. After
+    keeping an answer failed or took over `RECORD_WAIT` seconds, answers are posted
+    without votes for `RECORD_BACKOFF` seconds (by `clock`), logged once, not once an
+    answer. Answers are kept one at a time (an answer waits for the one before within its
+    own `RECORD_WAIT`), so a database that hangs holds one thread at most, never a queue
+    of records in front of votes."""
+
+    def __init__(self, bot: ArticleBot, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot = bot
         self._feedback: Feedback | None = None
         self._lock = threading.Lock()
         self._purging: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._clock = clock
+        self._resting_until = -math.inf
+        self._rest_said = True
+        self._failing = False
+        self._recording: asyncio.Future[int] | None = None
+        self._stopped = False
+        self._insights_turn = asyncio.Semaphore(1)
+        self._preparing: dict[int, asyncio.Future[Insights]] = {}
 
     def start(self) -> None:
         """Listen to the vote buttons of every answer, and purge now and then."""
@@ -145,9 +179,14 @@ class FeedbackDesk:
             self._purging = asyncio.create_task(self._purge_every(), name="feedback-purge")
 
     def stop(self) -> None:
+        """Stop purging, drop the calls still waiting for a thread, and take no more."""
+        self._stopped = True
         if self._purging is not None:
             self._purging.cancel()
             self._purging = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)  # running ones finish
+            self._executor = None
 
     def _store(self) -> Feedback:
         """The store, on the library's database (opened, or created, in this thread)."""
@@ -158,7 +197,14 @@ class FeedbackDesk:
             return self._feedback
 
     async def _call(self, work: Callable[[Feedback], T]) -> T:
-        return await asyncio.to_thread(lambda: work(self._store()))
+        """`work` on the store, in a thread of the desk's own executor; refused (a
+        `LibraryError`) once the desk is stopped."""
+        if self._stopped:
+            raise LibraryError("The bot is shutting down: try again in a minute.")
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="feedback")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: work(self._store()))
 
     async def voted(
         self, reply: Reply, answer: Answer, guild_id: int | None, channel_id: int | None
@@ -169,6 +215,8 @@ class FeedbackDesk:
             question = clean_question(answer.question)[0]
         except QuestionError:
             question = answer.question
+        if self._stopped or self._resting():
+            return reply
         asked = Asked(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -176,20 +224,73 @@ class FeedbackDesk:
             declined=not answer.answered or not answer.passages,
             content_hashes=tuple(a.content_hash for a in answer.articles),
         )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RECORD_WAIT
+        while (before := self._recording) is not None and not before.done():
+            # one record at a time: a database that hangs holds one thread, never a queue
+            await asyncio.wait({before}, timeout=max(0.0, deadline - loop.time()))
+            if not before.done():
+                self._failed(TimeoutError(f"it took over {RECORD_WAIT:g} s"))
+                return reply
+            self._said(before)
+            if self._stopped or self._resting():
+                return reply
         record = asyncio.ensure_future(self._call(lambda store: store.record(asked)))
+        self._recording = record
         try:
-            answer_id = await asyncio.wait_for(asyncio.shield(record), RECORD_WAIT)
+            left = max(0.0, deadline - loop.time())
+            answer_id = await asyncio.wait_for(asyncio.shield(record), left)
         except TimeoutError:
-            log.warning("keeping an answer took over %.0f s: posted without votes", RECORD_WAIT)
-            record.add_done_callback(_said)
+            if record.done():  # a timeout of the store's own
+                self._said(record)
+            else:
+                record.add_done_callback(self._said)
+                self._failed(TimeoutError(f"it took over {RECORD_WAIT:g} s"))
             return reply
-        except LibraryError as exc:
-            log.warning("an answer was not kept: %s", exc)
+        except Exception as exc:
+            self._failed(exc)
             return reply
-        except Exception:
-            log.exception("failed to keep an answer")
-            return reply
+        self._failing = False
         return with_votes(reply, answer_id)
+
+    def _said(self, record: asyncio.Future[int]) -> None:
+        """A record ended that its answer may not have waited for: a failure starts a
+        rest, like any (nothing more is logged while resting)."""
+        error = None if record.cancelled() else record.exception()
+        if isinstance(error, Exception):
+            self._failed(error)
+
+    def _failed(self, error: Exception) -> None:
+        """Rest from keeping answers for `RECORD_BACKOFF` seconds; the traceback of an
+        unexpected error only when the last answer was kept, else one line (a timeout is
+        one line). Nothing more for answers that failed alongside, once resting."""
+        if self._clock() < self._resting_until:
+            return
+        self._resting_until = self._clock() + RECORD_BACKOFF
+        self._rest_said = False
+        if isinstance(error, LibraryError | TimeoutError) or self._failing:
+            log.warning(
+                "an answer was not kept (%s): answers go without votes for %.0f s",
+                str(error) or type(error).__name__,
+                RECORD_BACKOFF,
+            )
+        else:
+            log.error(
+                "failed to keep an answer: answers go without votes for %.0f s",
+                RECORD_BACKOFF,
+                exc_info=error,
+            )
+        self._failing = True
+
+    def _resting(self) -> bool:
+        """Whether answers go without votes for now, after a failure; said once a rest."""
+        left = self._resting_until - self._clock()
+        if left <= 0:
+            return False
+        if not self._rest_said:
+            self._rest_said = True
+            log.warning("answers go without votes for %.0f s more: keeping them failed", left)
+        return True
 
     async def vote(self, answer_id: int, guild_id: int | None, user_id: int, up: bool) -> bool:
         return await self._call(lambda store: store.vote(answer_id, guild_id, user_id, up))
@@ -205,7 +306,24 @@ class FeedbackDesk:
         return await self._call(work)
 
     async def insights(self, guild_id: int) -> Insights:
-        return await self._call(lambda store: store.insights(guild_id))
+        """A server's insights; while they are prepared, asking again waits for them."""
+        preparing = self._preparing.get(guild_id)
+        if preparing is None:
+            preparing = asyncio.ensure_future(self._prepare(guild_id))
+            self._preparing[guild_id] = preparing
+
+            def done(future: asyncio.Future[Insights]) -> None:
+                if self._preparing.get(guild_id) is future:
+                    del self._preparing[guild_id]
+                if not future.cancelled():
+                    future.exception()  # retrieved: every asker saw it, or none is left
+
+            preparing.add_done_callback(done)
+        return await asyncio.shield(preparing)
+
+    async def _prepare(self, guild_id: int) -> Insights:
+        async with self._insights_turn:  # one at a time: a worker stays free for answers
+            return await self._call(lambda store: store.insights(guild_id))
 
     async def purge(self) -> int:
         """Forget what is older than `KEEP_DAYS` days (nothing when no database is used)."""
@@ -224,12 +342,6 @@ class FeedbackDesk:
             except Exception:
                 log.exception("failed to purge old answers")
             await asyncio.sleep(PURGE_EVERY.total_seconds())
-
-
-def _said(record: asyncio.Future[int]) -> None:
-    """Log how a record the answer did not wait for ended, if it failed."""
-    if not record.cancelled() and (error := record.exception()) is not None:
-        log.warning("a late answer record failed: %s", error)
 
 
 TURNED_ON = (
@@ -309,6 +421,11 @@ def insights_embed(insights: Insights, default_title: str | None = None) -> disc
         )
     if len(seen.groups) > GROUPS_SHOWN:
         lines.append(f"\u2026 and {len(seen.groups) - GROUPS_SHOWN} more questions")
+    if seen.ungrouped:
+        lines.append(
+            f"\u2022 only the latest {MAX_GROUPED:,} were grouped: "
+            f"{seen.ungrouped} earlier questions are counted, not shown"
+        )
     if seen.unkept:
         lines.append(f"\u2022 {seen.unkept} questions whose text is not kept")
     if not seen.groups and not seen.unkept:

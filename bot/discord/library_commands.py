@@ -45,7 +45,7 @@ ALL = "all"
 PER_PAGE = 10
 NEEDS_MANAGE_SERVER = "Only members with the Manage Server permission can change the library."
 SERVER_ONLY = "The library belongs to a server: use this in a server channel."
-BUSY = "Another article is being added in this server. Try again in a moment."
+BUSY = "Another article is being added or checked in this server. Try again in a moment."
 WEB_ONLY = "Give a web address that starts with http:// or https://."
 BUSY_EVERYWHERE = "I am adding many articles right now: try again in a minute."
 _LINK = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -168,12 +168,16 @@ def add_library_commands(bot: ArticleBot) -> None:
         guild_id = await _manager(interaction)
         if guild_id is None:
             return
-        await interaction.response.defer(thinking=True)
-        try:
-            outcome = await bot.refresh_article(guild_id, article_id(article))
-        except ArticleBotError as exc:
-            await interaction.edit_original_response(content=str(exc))
+        # A check may read and embed a page, as an add does: it counts as one.
+        if (lock := await _turn_to_add(bot, interaction, guild_id)) is None:
             return
+        async with lock:
+            await interaction.response.defer(thinking=True)
+            try:
+                outcome = await bot.refresh_article(guild_id, article_id(article))
+            except ArticleBotError as exc:
+                await interaction.edit_original_response(content=str(exc))
+                return
         await interaction.edit_original_response(
             content=refresh_text(outcome), allowed_mentions=NO_MENTIONS
         )
@@ -214,15 +218,7 @@ async def add_to_library(
         if file.size > settings.attachment_max_bytes:
             await _tell(interaction, f"That file is too large: at most {_megabytes(settings)}.")
             return
-    lock = bot.add_lock(guild_id)
-    if lock.locked():
-        await _tell(interaction, BUSY)
-        return
-    if bot.adds_full():  # before the attachment is read or the server's limit counted
-        await _tell(interaction, BUSY_EVERYWHERE)
-        return
-    if (wait := bot.add_limits.hit(guild_id)) is not None:
-        await _tell(interaction, f"This server has added many articles lately. {_later(wait)}")
+    if (lock := await _turn_to_add(bot, interaction, guild_id)) is None:
         return
     async with lock:
         await interaction.response.defer(thinking=True)
@@ -264,6 +260,25 @@ def refresh_text(outcome: Outcome) -> str:
         return "That article is being checked right now. Try again in a moment."
     reason = shorten(escape(outcome.detail), 300)
     return f"Could not check {title}: {reason}. Its text stays as it was."
+
+
+async def _turn_to_add(
+    bot: ArticleBot, interaction: discord.Interaction, guild_id: int
+) -> asyncio.Lock | None:
+    """The server's add lock, free, once the add is counted towards its limit; None (the
+    member told why) while another add runs there, the bot is busy or the server added
+    many lately. Checked before an attachment is read."""
+    lock = bot.add_lock(guild_id)
+    if lock.locked():
+        await _tell(interaction, BUSY)
+        return None
+    if bot.adds_full():
+        await _tell(interaction, BUSY_EVERYWHERE)
+        return None
+    if (wait := bot.add_limits.hit(guild_id)) is not None:
+        await _tell(interaction, f"This server has added many articles lately. {_later(wait)}")
+        return None
+    return lock
 
 
 async def _download(file: discord.Attachment, settings: Settings) -> bytes:

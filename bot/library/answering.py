@@ -194,12 +194,13 @@ class Answerer:
             context = None
         if context is None or (asked := in_context(cleaned, context)) == cleaned:
             return self._answer(question, scope, top_k, build)
+        articles = scope.articles
         last = context.article
-        if last is not None and len(scope.articles) > 1 and last in scope.articles:
-            at = scope.articles.index(last)
+        at = next((i for i, a in enumerate(articles) if a.content_hash == last), None)
+        if at is not None and len(articles) > 1:
             if not build and not self._has(scope, at):
                 raise NotReady(scope, (at,))
-            answer = self.retriever(last, build, _stored(scope)[at]).answer(asked, 1)
+            answer = self.retriever(articles[at], build, _stored(scope)[at]).answer(asked, 1)
             if answer.answered and not answer.tentative:
                 return replace(answer, question=cleaned)
         return replace(self._answer(asked, scope, 1, build), question=cleaned)

@@ -8,19 +8,18 @@ message is counted under `DM_GUILD`, never with its question's text.
 
 from __future__ import annotations
 
-import logging
+import math
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.library.schema import (
     BOT_WIDE,
@@ -30,12 +29,10 @@ from bot.library.schema import (
     GuildSettingsRow,
     VoteRow,
 )
-from bot.library.store import UNREACHABLE, Library, LibraryError
+from bot.library.store import Library, LibraryError
 from embeddings.language import UNDETERMINED
 from embeddings.language.detect import question_language
 from embeddings.lexical import tokenize
-
-log = logging.getLogger(__name__)
 
 KEEP_DAYS = 30
 """Days an answer, its votes and its question's text are kept."""
@@ -52,6 +49,17 @@ asking the same thing."""
 
 DEFAULT_ARTICLE = 0
 """The article id kept for the bot's default article, which the library does not hold."""
+
+MAX_ANSWERS_PER_SERVER = 50_000
+"""The most answers kept of one server (all direct messages together count as one): past
+it, keeping an answer deletes that server's oldest, with their votes."""
+
+MAX_GROUPED = 1_000
+"""Insights group only the latest this many declined or voted-down questions with kept
+text; earlier ones are counted, not grouped."""
+
+ARTICLES_COUNTED = 10
+"""The most quoted articles insights name."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,11 @@ class Insights:
     voted_down: int
     """Answers with more 👎 than 👍."""
     groups: tuple[QuestionGroup, ...] = ()
-    """Declined or voted-down questions whose text was kept, most asked first."""
+    """Declined or voted-down questions whose text was kept (the latest `MAX_GROUPED`),
+    most asked first."""
+    ungrouped: int = 0
+    """Declined or voted-down questions whose text was kept, earlier than the latest
+    `MAX_GROUPED`: counted, not grouped."""
     unkept: int = 0
     """Declined or voted-down questions whose text was not kept."""
     articles: tuple[ArticleCount, ...] = field(default=())
@@ -121,49 +133,73 @@ def question_words(text: str) -> frozenset[str]:
 
 
 def group_questions(
-    questions: Iterable[tuple[str, bool, bool]],
+    questions: Iterable[tuple[str, bool, bool]], work: Counter[str] | None = None
 ) -> tuple[QuestionGroup, ...]:
     """Group questions (text, declined, voted down), latest first, that ask the same
     thing: lower-cased, function words and punctuation out, words stemmed, a question
     joins the first group whose first question shares at least `SAME_QUESTION` of their
-    words (Jaccard). Most asked first."""
-    groups: list[tuple[frozenset[str], list[tuple[str, bool, bool]]]] = []
-    for asked in questions:
-        words = question_words(asked[0])
-        for key, members in groups:
-            if words == key or (words and len(words & key) / len(words | key) >= SAME_QUESTION):
-                members.append(asked)
-                break
-        else:
-            groups.append((words, [asked]))
-    found = [
+    words (Jaccard). Most asked first.
+
+    Each question is compared only with the groups it could join: the same words are
+    looked up at once, and otherwise only groups whose first question shares one of the
+    question's rarest words (a prefix long enough that two word sets this similar always
+    share one of it) are compared. `work`, if given, counts the words read ("words") and
+    the comparisons and index steps made ("compared")."""
+    work = Counter() if work is None else work
+    asked = list(questions)
+    words = [question_words(text) for text, _, _ in asked]
+    work["words"] += len(words)
+    seen_in = Counter(word for distinct in set(words) for word in distinct)
+
+    def prefix(key: frozenset[str]) -> list[str]:
+        rarest = sorted(key, key=lambda word: (seen_in[word], word))
+        return rarest[: len(key) - math.ceil(SAME_QUESTION * len(key)) + 1]
+
+    firsts: list[frozenset[str]] = []
+    members: list[list[tuple[str, bool, bool]]] = []
+    joined: dict[frozenset[str], int] = {}  # the group each word set joined
+    index: dict[str, list[int]] = {}  # a word -> the groups with it in their first's prefix
+    for question, key in zip(asked, words, strict=True):
+        group = joined.get(key)
+        if group is None:
+            candidates: set[int] = set()
+            for word in prefix(key):
+                found = index.get(word, ())
+                work["compared"] += len(found)
+                candidates.update(found)
+            for candidate in sorted(candidates):
+                work["compared"] += 1
+                first = firsts[candidate]
+                if len(key & first) / len(key | first) >= SAME_QUESTION:
+                    group = candidate
+                    break
+        if group is None:
+            group = len(firsts)
+            firsts.append(key)
+            members.append([])
+            for word in prefix(key):
+                index.setdefault(word, []).append(group)
+        joined[key] = group
+        members[group].append(question)
+    found_groups = [
         QuestionGroup(
-            question=members[0][0],
-            count=len(members),
-            declined=sum(declined for _, declined, _ in members),
-            voted_down=sum(down for _, _, down in members),
+            question=grouped[0][0],
+            count=len(grouped),
+            declined=sum(declined for _, declined, _ in grouped),
+            voted_down=sum(down for _, _, down in grouped),
         )
-        for _, members in groups
+        for grouped in members
     ]
-    return tuple(sorted(found, key=lambda g: -g.count))  # stable: latest first among equals
+    return tuple(sorted(found_groups, key=lambda g: -g.count))  # stable: latest first among equals
 
 
 class Feedback:
     """Answers, votes and server settings, in the library's database."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, max_answers: int = MAX_ANSWERS_PER_SERVER) -> None:
         self.library = library
-        self._sessions = sessionmaker(library.engine, expire_on_commit=False)
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        """A session whose lost or refused connection becomes a `LibraryError`."""
-        try:
-            with self._sessions() as session:
-                yield session
-        except (OperationalError, InterfaceError) as exc:
-            log.warning("library database unreachable (%s)", type(exc).__name__)
-            raise LibraryError(UNREACHABLE) from None
+        self.max_answers = max_answers
+        self._session = library.session  # its connection errors become `LibraryError`
 
     def keep_questions(self, guild_id: int) -> bool:
         """Whether a server keeps its questions' text (off unless its manager turned it on)."""
@@ -196,7 +232,8 @@ class Feedback:
 
     def record(self, asked: Asked, now: datetime | None = None) -> int:
         """Keep an answer about to be posted; its id, for its vote buttons. The question's
-        text is kept only where its server keeps questions, never for a direct message."""
+        text is kept only where its server keeps questions, never for a direct message.
+        Past `max_answers` of its server, that server's oldest answers are deleted."""
         guild_id = DM_GUILD if asked.guild_id is None else asked.guild_id
         with self._session() as session:
             keep = asked.guild_id is not None and asked.guild_id != DM_GUILD
@@ -218,11 +255,36 @@ class Feedback:
                     )
                 )
                 try:
-                    session.commit()
-                    return answer_id
+                    session.flush()
                 except IntegrityError:  # the id was drawn before: draw another
                     session.rollback()
+                    continue
+                self._keep_at_most(session, guild_id)
+                try:
+                    session.commit()
+                    return answer_id
+                except IntegrityError:  # the id was drawn meanwhile: draw another
+                    session.rollback()
         raise LibraryError("the answer could not be kept")
+
+    def _keep_at_most(self, session: Session, guild_id: int) -> None:
+        """Delete a server's oldest answers (and their votes) beyond `max_answers`."""
+        kept = session.scalar(
+            select(func.count()).select_from(AnswerRow).where(AnswerRow.guild_id == guild_id)
+        )
+        excess = int(kept or 0) - self.max_answers
+        if excess <= 0:
+            return
+        oldest = list(
+            session.scalars(
+                select(AnswerRow.id)
+                .where(AnswerRow.guild_id == guild_id)
+                .order_by(AnswerRow.asked_at, AnswerRow.id)
+                .limit(excess)
+            )
+        )
+        session.execute(delete(VoteRow).where(VoteRow.answer_id.in_(oldest)))
+        session.execute(delete(AnswerRow).where(AnswerRow.id.in_(oldest)))
 
     def vote(
         self,
@@ -275,8 +337,11 @@ class Feedback:
             return int(getattr(removed, "rowcount", 0) or 0)
 
     def insights(self, guild_id: int, now: datetime | None = None) -> Insights:
-        """What one server's last `KEEP_DAYS` days tell (only that server's answers)."""
+        """What one server's last `KEEP_DAYS` days tell (only that server's answers): the
+        counts in the database, and the latest `MAX_GROUPED` questions that went wrong,
+        with kept text, grouped."""
         since = (now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)
+        recent = and_(AnswerRow.guild_id == guild_id, AnswerRow.asked_at >= since)
         with self._session() as session:
             settings = session.get(GuildSettingsRow, guild_id)
             ups = func.sum(case((VoteRow.up, 1), else_=0))
@@ -284,48 +349,81 @@ class Feedback:
             tally = (
                 select(VoteRow.answer_id, ups.label("up"), downs.label("down"))
                 .join(AnswerRow, AnswerRow.id == VoteRow.answer_id)
-                .where(AnswerRow.guild_id == guild_id, AnswerRow.asked_at >= since)
+                .where(recent)
                 .group_by(VoteRow.answer_id)
                 .subquery()
             )
-            rows = session.execute(
+            up, down = func.coalesce(tally.c.up, 0), func.coalesce(tally.c.down, 0)
+            went_down = down > up
+            wrong = or_(AnswerRow.declined, went_down)
+            kept = AnswerRow.question.is_not(None)
+
+            def count(condition: Any) -> Any:
+                return func.sum(case((condition, 1), else_=0))
+
+            counts = session.execute(
                 select(
-                    AnswerRow.declined,
-                    AnswerRow.question,
-                    AnswerRow.article_ids,
-                    func.coalesce(tally.c.up, 0),
-                    func.coalesce(tally.c.down, 0),
+                    func.count(),
+                    count(AnswerRow.declined),
+                    func.sum(up),
+                    func.sum(down),
+                    count(went_down),
+                    count(and_(wrong, AnswerRow.question.is_(None))),
+                    count(and_(wrong, kept)),
                 )
+                .select_from(AnswerRow)
                 .outerjoin(tally, tally.c.answer_id == AnswerRow.id)
-                .where(AnswerRow.guild_id == guild_id, AnswerRow.asked_at >= since)
-                .order_by(AnswerRow.asked_at.desc())
+                .where(recent)
+            ).one()
+            answers, declined, votes_up, votes_down, voted_down, unkept, wrong_kept = (
+                int(n or 0) for n in counts
+            )
+            latest = session.execute(
+                select(AnswerRow.question, AnswerRow.declined, went_down)
+                .outerjoin(tally, tally.c.answer_id == AnswerRow.id)
+                .where(recent, wrong, kept)
+                .order_by(AnswerRow.asked_at.desc(), AnswerRow.id.desc())
+                .limit(MAX_GROUPED)
             ).all()
-            quoted: Counter[int] = Counter()
-            for declined, _, article_ids, _, _ in rows:
-                if not declined:
-                    quoted.update({int(i) for i in article_ids or ()})
-            top = quoted.most_common(10)
+            top = _quoted(session, recent)
             titles = _titles(session, guild_id, [article_id for article_id, _ in top])
-        wrong = [
-            (question, bool(declined), int(down) > int(up))
-            for declined, question, _, up, down in rows
-            if declined or int(down) > int(up)
-        ]
         return Insights(
             guild_id=guild_id,
             days=KEEP_DAYS,
             keep_questions=bool(settings and settings.keep_questions),
-            answers=len(rows),
-            declined=sum(bool(r[0]) for r in rows),
-            votes_up=sum(int(r[3]) for r in rows),
-            votes_down=sum(int(r[4]) for r in rows),
-            voted_down=sum(int(r[4]) > int(r[3]) for r in rows),
-            groups=group_questions((q, d, v) for q, d, v in wrong if q),
-            unkept=sum(1 for q, _, _ in wrong if not q),
+            answers=answers,
+            declined=declined,
+            votes_up=votes_up,
+            votes_down=votes_down,
+            voted_down=voted_down,
+            groups=group_questions((str(q), bool(d), bool(v)) for q, d, v in latest),
+            ungrouped=max(wrong_kept - len(latest), 0),
+            unkept=unkept,
             articles=tuple(
                 ArticleCount(article_id, titles.get(article_id), count) for article_id, count in top
             ),
         )
+
+
+def _quoted(session: Session, recent: Any) -> list[tuple[int, int]]:
+    """The `ARTICLES_COUNTED` articles the `recent` answers (those not declined) quoted
+    most, with how many quoted each; counted in the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        each = func.json_array_elements_text(AnswerRow.article_ids).table_valued("value")
+    else:
+        each = func.json_each(AnswerRow.article_ids).table_valued("value")
+    article_id = cast(each.c.value, BigInteger)
+    answers = func.count(func.distinct(AnswerRow.id))
+    rows = session.execute(
+        select(article_id, answers)
+        .select_from(AnswerRow)
+        .join(each, true())
+        .where(recent, ~AnswerRow.declined)
+        .group_by(article_id)
+        .order_by(answers.desc(), func.max(AnswerRow.asked_at).desc(), article_id)
+        .limit(ARTICLES_COUNTED)
+    )
+    return [(int(found), int(count)) for found, count in rows]
 
 
 def _article_ids(session: Session, guild_id: int, hashes: Sequence[str]) -> list[int]:

@@ -1,11 +1,13 @@
 """Web articles checked again at their source, and a changed text swapped in.
 
 A check is a conditional request (`If-None-Match`, `If-Modified-Since`, with the
-validators of the fetch that added the article or last checked it), under the same
-`FetchPolicy` and isolated reader as an add (`read_web`). An unchanged page (304, or the
-same text) embeds nothing. A changed one is read, embedded and swapped in as one change
-(`Library.replace_text`). A page that is gone (404, 410, or failing `GONE_AFTER` times in a
-row) keeps its last text, and says so in the library's list.
+validators of the fetch that added the article or last checked it), under a stranger's
+`FetchPolicy` whatever the library (`policy_for`), and read by the isolated reader as an
+add is (`read_web`). An unchanged page (304, or the same text) embeds nothing. A changed
+one is read, embedded and swapped in as one change (`Library.replace_text`). A page that
+is gone (404, 410, or failing `GONE_AFTER` times in a row) keeps its last text, and says
+so in the library's list; one that answers with what is not taken (too large, not a web
+page, unreadable) is there, and keeps its text too.
 
 Checks follow `schedule.next_check`. Each takes a lease on its article in the database,
 so that no two processes (shards, machines) check the same one at once; a process runs
@@ -28,13 +30,12 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.library.answering import index_for
-from bot.library.schema import BOT_WIDE
 from bot.library.store import Library, LibraryError, NotWeb, Source
 from bot.settings import Settings
 from embeddings.article import Article
-from embeddings.errors import ArticleBotError
+from embeddings.errors import ArticleBotError, ArticleError
 from embeddings.models.protocol import Embedder
-from embeddings.sources.fetch import FetchPolicy, Page, PageGone, download
+from embeddings.sources.fetch import FetchPolicy, NotTaken, Page, PageGone, download
 from embeddings.sources.isolated import ReadingBudget, parse_isolated
 from embeddings.types import Vectors
 
@@ -82,32 +83,37 @@ class Outcome:
     replaced: Article | None = None
 
 
-def policy_for(settings: Settings, guild_id: int) -> FetchPolicy:
-    """The policy an add into this library fetches under: a server's articles come from
-    strangers (public addresses only, unless `ALLOW_PRIVATE_URLS`); the bot-wide library is
-    the operator's."""
-    private = guild_id == BOT_WIDE or settings.allow_private_urls
-    return FetchPolicy(allow_private=private, timeout=settings.fetch_timeout)
+def policy_for(settings: Settings) -> FetchPolicy:
+    """The policy a page is fetched under when it comes back unattended (a server's add,
+    every check): public addresses only, unless `ALLOW_PRIVATE_URLS`. The bot-wide
+    library's too: a page the operator once added may later redirect inward."""
+    return FetchPolicy(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout)
 
 
 def read_web(
     url: str, policy: FetchPolicy, budget: ReadingBudget, since: Page | None = None
 ) -> tuple[Page, Article | None]:
     """A web page fetched under `policy` (conditionally, after `since`) and its article,
-    read in a process of its own within `budget`; None for a page not modified."""
+    read in a process of its own within `budget`; None for a page not modified. A page
+    that answers with what is not read raises `NotTaken`."""
     page = download(url, policy, since=since)
     if page.not_modified:
         return page, None
-    return page, parse_isolated(page.body, ".html", url, page.url, budget)
+    try:
+        return page, parse_isolated(page.body, ".html", url, page.url, budget)
+    except NotTaken:
+        raise
+    except ArticleError as exc:  # the page answered: what it holds is not read
+        raise NotTaken(str(exc)) from None
 
 
 def web_reader(settings: Settings, budget: ReadingBudget | None = None) -> Reader:
-    """The `Reader` of the add path: `policy_for` the library, `budget`, and the settings'
+    """The `Reader` of the add path and of checks: `policy_for`, `budget`, and the settings'
     cap on paragraphs."""
     reading = budget or ReadingBudget()
 
     def read(url: str, guild_id: int, since: Page | None) -> tuple[Page, Article | None]:
-        page, article = read_web(url, policy_for(settings, guild_id), reading, since)
+        page, article = read_web(url, policy_for(settings), reading, since)
         if article is not None and len(article.paragraphs) > settings.library_max_paragraphs:
             raise LibraryError(
                 f"the article is now too large ({len(article.paragraphs)} paragraphs, "
@@ -170,7 +176,7 @@ class Refresher:
             return self._check(source)
         except BaseException:  # let go of it at once, rather than when the lease runs out
             with suppress(Exception):
-                library.record_check(article_id, owner, self.clock(), failed=True)
+                library.record_check(article_id, owner, self.clock(), unsure=True)
             raise
 
     def _check(self, source: Source) -> Outcome:
@@ -186,6 +192,10 @@ class Refresher:
             log.info("article %s: its page is gone (%s)", article_id, exc)
             gone = library.record_check(article_id, owner, self.clock(), gone=True)
             return replace(said, state=State.GONE, detail=str(exc), gone_since=gone)
+        except (LibraryError, NotTaken) as exc:  # the page answered; its text is not taken
+            log.info("article %s: its page's text is not taken (%s)", article_id, exc)
+            library.record_check(article_id, owner, self.clock(), refused=True)
+            return replace(said, state=State.FAILED, detail=str(exc))
         except ArticleBotError as exc:
             log.info("article %s: cannot check its page (%s)", article_id, exc)
             gone = library.record_check(article_id, owner, self.clock(), failed=True)
@@ -214,7 +224,7 @@ class Refresher:
             )
         except LibraryError as exc:
             log.warning("article %s: its new text is not kept (%s)", article_id, exc)
-            library.record_check(article_id, owner, self.clock(), failed=True)
+            library.record_check(article_id, owner, self.clock(), refused=True)
             return replace(said, state=State.FAILED, detail=str(exc), encoded=counted.texts)
         log.info("article %s updated: %d paragraphs", article_id, len(after.article.paragraphs))
         return Outcome(

@@ -166,7 +166,7 @@ class Library:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def session(self) -> Iterator[Session]:
         """A session whose lost or refused connection becomes a `LibraryError`."""
         try:
             with self._sessions() as session:
@@ -177,7 +177,7 @@ class Library:
 
     def version(self) -> int:
         """The number every change to any library raises: equal numbers, same libraries."""
-        with self._session() as session:
+        with self.session() as session:
             return int(session.scalar(select(StateRow.version).where(StateRow.id == 1)) or 0)
 
     def add(
@@ -191,12 +191,14 @@ class Library:
         source_url: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        fetched_at: datetime | None = None,
     ) -> Added:
         """Keep `article` in a server's library (added now, unless `added_at` says when),
         with its `index`'s vectors from `model_id` when given; an article already there
         (same link, or same content) is not added again. A link too long to keep is
         dropped. A web article (`source_url`: where it was fetched, with the validators of
-        that fetch) is checked there again on schedule (`bot.library.refresh`)."""
+        that fetch, made at `fetched_at`, by default when added) is checked there again on
+        schedule (`bot.library.refresh`)."""
         if index is not None and not model_id:
             raise ValueError("vectors are kept with the id of the model that made them")
         if article.url and len(article.url.encode()) > URL_LENGTH:
@@ -204,7 +206,7 @@ class Library:
         if source_url and len(source_url.encode()) > URL_LENGTH:
             source_url = None  # not checked again: it cannot be kept
         added_at = added_at or datetime.now(UTC)
-        with self._session() as session:
+        with self.session() as session:
             _serialise(session)  # the count below stays true until this commits
             existing = _same(session, guild_id, article)
             if existing is not None:
@@ -241,8 +243,8 @@ class Library:
                             article_id=row.id,
                             etag=_kept(etag),
                             last_modified=_kept(last_modified),
-                            checked_at=added_at,
-                            next_check_at=next_check(added_at, added_at),
+                            checked_at=fetched_at or added_at,
+                            next_check_at=next_check(added_at, fetched_at or added_at),
                             failures=0,
                         )
                     )
@@ -261,11 +263,11 @@ class Library:
         """Copy every library and channel pin into `target`, keeping who added each article
         and when, and the vectors kept of them; articles `target` holds already are kept
         once. The articles added and the pins copied."""
-        with self._session() as session:
+        with self.session() as session:
             rows = [_stored(r) for r in session.scalars(select(ArticleRow).order_by(ArticleRow.id))]
             pins = session.execute(select(PinRow.guild_id, PinRow.channel_id, PinRow.article_id))
             pinned = [tuple(pin) for pin in pins]
-        ids, added = {}, 0
+        ids, added, now = {}, 0, datetime.now(UTC)
         for stored in rows:
             copied = target.add(
                 stored.article,
@@ -273,18 +275,19 @@ class Library:
                 stored.added_by,
                 stored.added_at,
                 source_url=stored.source_url,
+                fetched_at=now,  # on the schedule of its age: an old one is not checked
             )
             ids[stored.id] = copied.stored.id
             added += copied.added
         for guild_id, channel_id, article_id in pinned:
             target.pin(guild_id, channel_id, ids[article_id])
-        with self._session() as source, target._session() as copy:
+        with self.session() as source, target.session() as copy:
             vectors.copy_rows(source, copy)
         return added, len(pinned)
 
     def articles(self, guild_id: int = BOT_WIDE) -> list[StoredArticle]:
         """A server's articles, oldest first."""
-        with self._session() as session:
+        with self.session() as session:
             rows = session.scalars(
                 select(ArticleRow).where(ArticleRow.guild_id == guild_id).order_by(ArticleRow.id)
             )
@@ -292,7 +295,7 @@ class Library:
 
     def titles(self, guild_id: int = BOT_WIDE) -> list[tuple[int, str]]:
         """The ids and titles of a server's articles, oldest first (their text unread)."""
-        with self._session() as session:
+        with self.session() as session:
             rows = session.execute(
                 select(ArticleRow.id, ArticleRow.title)
                 .where(ArticleRow.guild_id == guild_id)
@@ -302,7 +305,7 @@ class Library:
 
     def get(self, guild_id: int, article_id: int) -> StoredArticle | None:
         """One article of a server's library, or None (also for another server's)."""
-        with self._session() as session:
+        with self.session() as session:
             row = _article(session, guild_id, article_id)
             return _stored(row) if row is not None else None
 
@@ -310,7 +313,7 @@ class Library:
         """Remove an article from a server's library, the pins to it, and the vectors of
         its text when no other article holds it (its words' vectors stay until
         `drop_vectors`)."""
-        with self._session() as session:
+        with self.session() as session:
             _serialise(session)  # no add of the same text sees vectors this removes
             row = _article(session, guild_id, article_id)
             if row is None:
@@ -334,7 +337,7 @@ class Library:
         """Keep the vectors of an article of a server's library, or of the default article
         (`BOT_WIDE`), see `bot.library.vectors`; nothing when they are kept already,
         unless `replace`."""
-        with self._session() as session:
+        with self.session() as session:
             vectors.insert(session, article, guild_id, model_id, index, replace)
             try:
                 session.commit()
@@ -346,12 +349,12 @@ class Library:
     ) -> ArticleIndex | None:
         """An article's index from its kept vectors (`dim` values each), or None when
         there are none for `model_id`, or they are unusable."""
-        with self._session() as session:
+        with self.session() as session:
             return vectors.read_index(session, guild_id, article, model_id, dim)
 
     def has_vectors(self, article: Article, model_id: str) -> bool:
         """Whether vectors of an article's text from `model_id` are kept (usable or not)."""
-        with self._session() as session:
+        with self.session() as session:
             return session.get(VectorsRow, (*vectors.key(article), model_id)) is not None
 
     def overviews(
@@ -359,18 +362,18 @@ class Library:
     ) -> dict[vectors.Key, Part]:
         """What a library's shelf holds of each of `articles` whose vectors are kept and
         usable, by `vectors.key`."""
-        with self._session() as session:
+        with self.session() as session:
             return vectors.read_overviews(session, articles, model_id, dim)
 
     def known_words(self, guild_id: int, model_id: str, words: Iterable[str]) -> dict[str, Vectors]:
         """The word vectors a server's library keeps, of `words`."""
-        with self._session() as session:
+        with self.session() as session:
             return vectors.known_words(session, guild_id, model_id, words)
 
     def without_vectors(self, model_id: str, guild_id: int | None = None) -> list[StoredArticle]:
         """The articles (of one server's library, or of all) whose vectors from `model_id`
         are not kept, oldest first."""
-        with self._session() as session:
+        with self.session() as session:
             query = select(ArticleRow).order_by(ArticleRow.id)
             if guild_id is not None:
                 query = query.where(ArticleRow.guild_id == guild_id)
@@ -381,20 +384,20 @@ class Library:
     def drop_vectors(self, keep_model: str) -> int:
         """Remove the vectors of every model but `keep_model`, and each server's word
         vectors no article of its library uses any more; how many texts' were removed."""
-        with self._session() as session:
+        with self.session() as session:
             removed = vectors.drop_others(session, keep_model)
             session.commit()
             guilds = session.scalars(select(WordRow.guild_id).distinct()).all()
         for guild_id in guilds:
             if guild_id != BOT_WIDE:  # the operator's: the default article's words too
-                with self._session() as session:
+                with self.session() as session:
                     vectors.forget_unused_words(session, guild_id)
                     session.commit()
         return removed
 
     def pin(self, guild_id: int, channel_id: int, article_id: int | None) -> None:
         """Pin a channel (or thread) to one article of its server's library; None unpins."""
-        with self._session() as session:
+        with self.session() as session:
             session.execute(
                 delete(PinRow).where(PinRow.guild_id == guild_id, PinRow.channel_id == channel_id)
             )
@@ -422,7 +425,7 @@ class Library:
 
     def pinned(self, guild_id: int, channel_id: int) -> int | None:
         """The article a channel is pinned to, or None."""
-        with self._session() as session:
+        with self.session() as session:
             return session.scalar(
                 select(PinRow.article_id).where(
                     PinRow.guild_id == guild_id, PinRow.channel_id == channel_id
@@ -443,7 +446,7 @@ class Library:
         )
         if guild_id is not None:
             query = query.where(ArticleRow.guild_id == guild_id)
-        with self._session() as session:
+        with self.session() as session:
             return [(guild, article_id) for guild, article_id in session.execute(query)]
 
     def web_articles(self, guild_id: int | None = None) -> list[tuple[int, int]]:
@@ -451,7 +454,7 @@ class Library:
         query = select(ArticleRow.guild_id, ArticleRow.id).where(ArticleRow.source_url.is_not(None))
         if guild_id is not None:
             query = query.where(ArticleRow.guild_id == guild_id)
-        with self._session() as session:
+        with self.session() as session:
             return [(guild, article_id) for guild, article_id in session.execute(query)]
 
     def lease(self, guild_id: int, article_id: int, owner: str, now: datetime) -> Source | None:
@@ -459,7 +462,7 @@ class Library:
         process holds it: its `Source`, or None when it is held (a conditional update, so
         two processes never both take it). `LibraryError` for no such article, or one that
         is not a web article (`Source` needs an address)."""
-        with self._session() as session:
+        with self.session() as session:
             row = _article(session, guild_id, article_id)
             if row is None:
                 raise LibraryError(f"no article {article_id} in this library")
@@ -490,17 +493,21 @@ class Library:
         last_modified: str | None = None,
         failed: bool = False,
         gone: bool = False,
+        refused: bool = False,
+        unsure: bool = False,
     ) -> datetime | None:
         """Keep what a check that changed no text learned, and let go of the article: the
         page unchanged (its validators kept), or failing (`failed`; `GONE_AFTER` failures
-        in a row count as gone), or gone (`gone`: a 404 or 410). Nothing when `owner` no
-        longer holds it. Since when the page is gone, or None."""
-        with self._session() as session:
+        in a row count as gone), or gone (`gone`: a 404 or 410), or answering with what
+        is not taken (`refused`: too large, say: it is there), or `unsure` (the check
+        itself failed: nothing learned of the page). Nothing when `owner` no longer holds
+        it. Since when the page is gone, or None."""
+        with self.session() as session:
             row = session.get(ArticleRow, article_id)
             check = session.get(CheckRow, article_id)
             if row is None or check is None or check.lease_owner != owner[:OWNER_LENGTH]:
                 return None
-            failures = check.failures + 1 if failed or gone else 0
+            failures = check.failures + 1 if failed or gone else check.failures if unsure else 0
             values: dict[str, object] = {
                 "lease_until": None,
                 "lease_owner": None,
@@ -508,7 +515,7 @@ class Library:
                 "next_check_at": next_check(_aware(row.added_at), now),
                 "failures": failures,
             }
-            if not (failed or gone):
+            if not (failed or gone or refused or unsure):
                 values.update(etag=_kept(etag), last_modified=_kept(last_modified))
             held = session.execute(
                 update(CheckRow)
@@ -518,9 +525,9 @@ class Library:
             if held.rowcount != 1:  # type: ignore[attr-defined]  # its lease ran out meanwhile
                 session.rollback()
                 return None
-            if gone or failures >= GONE_AFTER:
+            if gone or (failed and failures >= GONE_AFTER):
                 row.gone_since = row.gone_since or now
-            elif not failed:
+            elif not (failed or unsure):
                 row.gone_since = None
             session.commit()
             return _aware(row.gone_since) if row.gone_since else None
@@ -546,7 +553,7 @@ class Library:
         is another article's of the same library: nothing changes then."""
         if not model_id:
             raise ValueError("vectors are kept with the id of the model that made them")
-        with self._session() as session:
+        with self.session() as session:
             _serialise(session)  # no add or removal of the same text between
             row = _article(session, guild_id, article_id)
             if row is None:
@@ -594,7 +601,7 @@ class Library:
 
     def versions(self, guild_id: int, article_id: int) -> list[tuple[str, datetime]]:
         """The versions of an article (its text's hash, when it was read), oldest first."""
-        with self._session() as session:
+        with self.session() as session:
             if _article(session, guild_id, article_id) is None:
                 return []
             rows = session.execute(

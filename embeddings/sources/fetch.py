@@ -82,6 +82,11 @@ class PageGone(ArticleError):
     """The server says the page is not there (404 or 410)."""
 
 
+class NotTaken(ArticleError):
+    """The server answered, but with what is not read: another kind of content than a
+    web page, or more of it than the policy allows."""
+
+
 class RefusedAddress(OSError):
     """A host with an address the policy does not allow (an `OSError`, so the connector
     reports it as a failed lookup)."""
@@ -276,8 +281,8 @@ async def _get(
         # A page without a type is text, as for urllib.
         kind = response.content_type if "Content-Type" in response.headers else "text/plain"
         if kind not in PAGE_TYPES:
-            raise ArticleError(f"{url}: not a web page ({kind})")
-        too_large = ArticleError(f"{url}: page larger than {_size(policy.max_bytes)}")
+            raise NotTaken(f"{url}: not a web page ({kind})")
+        too_large = NotTaken(f"{url}: page larger than {_size(policy.max_bytes)}")
         if (response.content_length or 0) > policy.max_bytes:
             raise too_large
         body = bytearray()

@@ -10,8 +10,9 @@ document's metadata names; then the plain-text rules apply (date, caption, sourc
 broken paragraphs: see `text.parse_text_article`).
 
 A PDF without a text layer (a scan), an encrypted one and a damaged one are refused with
-one line. At most `MAX_PAGES` pages are read; pypdf bounds what each stream may inflate
-to and how much of it is parsed.
+one line. At most `MAX_PAGES` pages are read, and at most `MAX_CONTENT_BYTES` of content,
+forms and fonts inflated, all pages together; pypdf bounds how much of a content stream is
+parsed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,25 @@ from embeddings.sources.text import parse_text_article
 MAX_PAGES = 300
 """More pages than this are no article: refused before any page is read."""
 
+MAX_CONTENT_BYTES = 50_000_000
+"""What the pages' content streams, the forms they draw and their fonts' streams (a /ToUnicode
+map, a font file...) may inflate to, all together and each alone: more is no article. What
+text extraction inflates stays in memory, so pypdf's own limit, on each stream alone, would
+let a small file of many pages, forms or fonts fill gigabytes."""
+
+MAX_OBJECTS = 100_000
+"""How many objects (fonts, forms, their parts) the count of `MAX_CONTENT_BYTES` may look at,
+all pages together: more is no article."""
+
+_INFLATE_LIMITS = (
+    "zlib_maximum_output_length",
+    "lzw_maximum_output_length",
+    "run_length_maximum_output_length",
+    "brotli_maximum_output_length",
+    "array_based_stream_maximum_output_length",
+)
+"""pypdf's limits on what one stream may decode to, each set to `MAX_CONTENT_BYTES` here."""
+
 MIN_TEXT = 100
 """Fewer letters and digits than this (headers and page numbers aside) is no text layer."""
 
@@ -50,8 +70,10 @@ _LIGATURES = re.compile("[\ufb00-\ufb06]")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+")
-_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
-_BROKEN_WORD = re.compile(r"([^\W\d_]+)-$")
+# Tried only where a word starts (the look-behind): from inside a long run of letters each
+# try would run to its end again, and a 150,000-letter word would take hours.
+_COMPOUND = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)+")
+_BROKEN_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_]+)-$")
 _LINK_PIECE = re.compile(r"[(\[<\"']?(?:https?://|www\.)\S*[/\-_.?&=#%~]", re.IGNORECASE)
 """A web link broken at a line's end, after one of the characters it is broken at."""
 
@@ -83,21 +105,29 @@ def parse_pdf_article(raw: bytes, source: str = "<pdf>") -> Article:
 
 def _read_pages(raw: bytes, source: str) -> tuple[str | None, list[list[_Line]]]:
     """The metadata title and each page's lines, read by pypdf."""
-    from pypdf import PdfReader
+    from pypdf import PdfReader, apply_configuration
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError
 
     # What pypdf repairs in a damaged file is its warnings, one per fault: a stranger's file
     # could fill the log. What the reader makes of the file is said in one line instead.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    limits = dict.fromkeys(_INFLATE_LIMITS, MAX_CONTENT_BYTES)
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted and not reader.decrypt(""):  # no password opens it
-            raise FileNotDecryptedError
-        count = len(reader.pages)
-        if count > MAX_PAGES:
-            raise ArticleError(f"{source}: too many pages ({count:,}, at most {MAX_PAGES:,})")
-        title = _metadata_title(reader)
-        return title, [_page_lines(page) for page in reader.pages]
+        with apply_configuration(None, **limits):  # this reading only, not pypdf's other users
+            reader = PdfReader(io.BytesIO(raw))
+            if reader.is_encrypted and not reader.decrypt(""):  # no password opens it
+                raise FileNotDecryptedError
+            count = len(reader.pages)
+            if count > MAX_PAGES:
+                raise ArticleError(f"{source}: too many pages ({count:,}, at most {MAX_PAGES:,})")
+            title = _metadata_title(reader)
+            # Each page's content, forms and fonts inflated and counted before any page is
+            # read for its text.
+            seen: set[Any] = set()
+            content = 0
+            for page in reader.pages:
+                content += _content_size(page, seen, MAX_CONTENT_BYTES - content)
+            return title, [_page_lines(page) for page in reader.pages]
     except (ArticleError, MemoryError, RecursionError):
         raise
     except (FileNotDecryptedError, DependencyError):
@@ -106,6 +136,81 @@ def _read_pages(raw: bytes, source: str) -> tuple[str | None, list[list[_Line]]]
         raise ArticleError(f"{source}: too large or too complex to read") from None
     except Exception:  # pypdf fails on a damaged file in many ways, none of them the user's to see
         raise ArticleError(f"{source}: not a readable PDF (damaged?)") from None
+
+
+def _content_size(page: Any, seen: set[Any], room: int) -> int:
+    """How many bytes the streams a page's text extraction reads inflate to: its content, the
+    forms it may draw (and theirs), their fonts and every stream a font holds (its /ToUnicode
+    map, font file, descendant fonts...). Images, and the resources text extraction never
+    reads (graphics states, patterns, shadings, colour spaces), are left out; so is what is
+    in `seen` (counted on an earlier page), and what this page counts is added to it. pypdf
+    keeps what it inflates, and the text extraction uses it again: more than `room` bytes
+    stop the count there, as do more than `MAX_OBJECTS` objects looked at, all pages
+    together (`LimitReachedError`)."""
+    from pypdf.errors import LimitReachedError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    containers = (IndirectObject, DictionaryObject, ArrayObject)  # what the walk goes into
+    size = 0
+    contents = _resolved(page.get("/Contents"))
+    # What each object is to text extraction: "content" (a page's, inflated whatever it says
+    # it is), "resources" (a page's, a form's or a Type 3 font's: their fonts and forms are
+    # read), "drawn" (an XObject: a form, read with its resources, or an image, not read) or
+    # "font" (a font or any part of it: any of it may be read).
+    todo = [
+        (obj, "content") for obj in (contents if isinstance(contents, ArrayObject) else [contents])
+    ]
+    todo.append((page.get("/Resources"), "resources"))
+    while todo:
+        item, role = todo.pop()
+        obj = _resolved(item)
+        if not isinstance(obj, (DictionaryObject, ArrayObject)) or (id(obj), role) in seen:
+            continue
+        seen.add((id(obj), role))  # each object once in each role: a cycle ends
+        if len(seen) > MAX_OBJECTS:
+            raise LimitReachedError("objects")
+        if isinstance(obj, ArrayObject):  # in a font: its descendant font, widths, differences
+            todo += [(value, role) for value in obj if isinstance(value, containers)]
+            continue
+        image = role == "drawn" and _resolved(obj.get("/Subtype")) == "/Image"
+        if isinstance(obj, StreamObject) and not image and id(obj) not in seen:
+            seen.add(id(obj))  # each stream counted once, whatever it was reached as
+            size += _inflated(obj, role == "font")
+            if size > room:
+                raise LimitReachedError("content")
+        if role == "resources":
+            for key, part in (("/Font", "font"), ("/XObject", "drawn")):
+                named = _resolved(obj.get(key))
+                if isinstance(named, DictionaryObject):
+                    todo += [(value, part) for value in named.values()]
+        elif role == "drawn" and not image:
+            todo.append((obj.get("/Resources"), "resources"))
+        elif role == "font":
+            todo += [
+                (value, "resources" if key == "/Resources" else "font")
+                for key, value in obj.items()
+                if isinstance(value, containers)
+            ]
+    return size
+
+
+def _inflated(stream: Any, optional: bool) -> int:
+    """How many bytes a stream inflates to, pypdf keeping them; 0 for a font's stream that
+    does not inflate (text extraction does without it, or fails on its own)."""
+    from pypdf.errors import LimitReachedError
+
+    try:
+        return len(stream.get_data())
+    except (LimitReachedError, MemoryError, RecursionError):
+        raise
+    except Exception:
+        if optional:
+            return 0
+        raise
+
+
+def _resolved(obj: Any) -> Any:
+    return obj.get_object() if obj is not None else None
 
 
 def _metadata_title(reader: Any) -> str | None:
@@ -214,13 +319,40 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
                 paragraphs.append([line])
             else:
                 paragraphs[-1].append(line)
-    texts = []
-    for paragraph in paragraphs:
-        text = paragraph[0].text
-        for line in paragraph[1:]:
-            text = _join(text, line.text, words)
-        texts.append(text)
-    return texts
+    return [_joined([line.text for line in paragraph], words) for paragraph in paragraphs]
+
+
+def _joined(lines: list[str], words: tuple[set[str], set[str]]) -> str:
+    """A paragraph's lines as one text (see `_join`), built once from its parts: each join
+    looks at the last word so far, never at the whole paragraph again, and at no more than
+    the start and end of a long word (see `_ends`)."""
+    parts = [lines[0]]
+    last = _ends(_last_word(lines[0]))
+    for line in lines[1:]:
+        glue = _join(last, line, words)
+        if glue == "-":  # a hyphen dropped
+            parts[-1] = parts[-1][:-1]
+            last = last[:-1]
+        parts.append(f" {line}" if glue == " " else line)
+        last = _ends(_last_word(line) if glue == " " or " " in line else last + line)
+    return "".join(parts)
+
+
+def _last_word(text: str) -> str:
+    return text.rsplit(" ", 1)[-1]
+
+
+_ENDS = 100
+"""How much of a long word's start and end `_join` looks at."""
+
+
+def _ends(word: str) -> str:
+    """A word's first and last `_ENDS` characters, its middle left out when it is longer: a
+    link's start tells it is one and its end where it breaks, a broken word's end is the
+    word (a word of more letters than this is in no compound written elsewhere). A word
+    run over many lines is looked at again on each: all of it each time, a word of a
+    million letters took minutes."""
+    return word if len(word) <= 2 * _ENDS else word[:_ENDS] + word[-_ENDS:]
 
 
 @dataclass(frozen=True)
@@ -298,27 +430,27 @@ def _words(texts: Any) -> tuple[set[str], set[str]]:
     return words, compounds
 
 
-def _join(text: str, line: str, words: tuple[set[str], set[str]]) -> str:
-    """`text` followed by its next line: with a space, or with none after a word broken by a
-    hyphen, a link broken mid-way or a closed dash.
+def _join(last: str, line: str, words: tuple[set[str], set[str]]) -> str:
+    """How a text whose last word is `last` goes on with its next line: " " (a space), ""
+    (nothing between, after a word broken by a hyphen, a link broken mid-way or a closed
+    dash) or "-" (the hyphen that ends `last` dropped).
 
     A hyphen at the line's end is dropped when the next line goes on in lower case
     ("impor-" "tant"), unless the document writes the pair hyphenated elsewhere and never as
     one word ("well-" "known"); before a capital or a digit it stays ("anti-" "American")."""
-    last = text.rsplit(" ", 1)[-1]
-    if _LINK_PIECE.fullmatch(last) or (text.endswith(("\u2014", "\u2013")) and last != text[-1]):
-        return text + line
-    broken = _BROKEN_WORD.search(text)
+    if _LINK_PIECE.fullmatch(last) or (last.endswith(("\u2014", "\u2013")) and len(last) > 1):
+        return ""
+    broken = _BROKEN_WORD.search(last) if last.endswith("-") else None
     if not broken:
-        return f"{text} {line}"
+        return " "
     if not line[:1].islower():
-        return text + line
+        return ""
     head, tail = broken.group(1).casefold(), _WORD.match(line.casefold())
     rest = tail.group() if tail else ""
     known, compounds = words
     if f"{head}-{rest}" in compounds and f"{head}{rest}" not in known:
-        return text + line
-    return text[:-1] + line
+        return ""
+    return "-"
 
 
 def _titled(title: str | None, blocks: list[str]) -> list[str]:

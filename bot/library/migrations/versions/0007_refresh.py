@@ -1,16 +1,15 @@
 """Web articles checked again at their source: where each was fetched from, when its text
 last changed or its page went, each check's validators and lease, and each version.
 
-An article kept before has its link taken as its source; one added within the last 30
-days is checked at the next pass, the others only when asked.
+An article kept before is not checked: whether it came from a web address or from a
+file naming a link cannot be told, and a link a file names is not an address anyone
+asked to fetch. Each gets its first version.
 
 Revision ID: 0007
 Revises: 0006
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -57,21 +56,12 @@ def upgrade() -> None:
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_article_versions_article_id", "article_versions", ["article_id"])
-    now = datetime.now(UTC)
     articles = sa.table(
         "articles",
         sa.column("id", sa.Integer()),
-        sa.column("url", sa.String()),
-        sa.column("source_url", sa.String()),
         sa.column("content_hash", sa.String()),
         sa.column("paragraphs", sa.JSON()),
         sa.column("added_at", sa.DateTime(timezone=True)),
-    )
-    checks = sa.table(
-        "article_checks",
-        sa.column("article_id", sa.Integer()),
-        sa.column("next_check_at", sa.DateTime(timezone=True)),
-        sa.column("failures", sa.Integer()),
     )
     versions = sa.table(
         "article_versions",
@@ -79,20 +69,6 @@ def upgrade() -> None:
         sa.column("content_hash", sa.String()),
         sa.column("paragraphs", sa.Integer()),
         sa.column("fetched_at", sa.DateTime(timezone=True)),
-    )
-    op.execute(
-        articles.update().where(articles.c.url.is_not(None)).values(source_url=articles.c.url)
-    )
-    recent = articles.c.added_at > now - timedelta(days=30)
-    op.execute(
-        checks.insert().from_select(
-            ["article_id", "next_check_at", "failures"],
-            sa.select(
-                articles.c.id,
-                sa.case((recent, sa.literal(now, sa.DateTime(timezone=True)))),
-                sa.literal(0),
-            ).where(articles.c.source_url.is_not(None)),
-        )
     )
     op.execute(
         versions.insert().from_select(
