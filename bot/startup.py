@@ -54,10 +54,10 @@ def load_model(settings: Settings) -> Embedder:
 def _from_library(
     library: Library, article: Article, embedder: Embedder, settings: Settings
 ) -> IndexLoad | None:
-    """The default article's index from the vectors `library` keeps, when the cache lacks
-    it (None otherwise, or when the database cannot be read)."""
-    if cached_index(article, embedder, settings.cache_dir) is not None:
-        return None
+    """The default article's index from the cache, else from the vectors `library` keeps
+    (None when neither has it, or the database cannot be read)."""
+    if (cached := cached_index(article, embedder, settings.cache_dir)) is not None:
+        return cached
     try:
         dim = int(embedder.encode_queries(["dimension"]).shape[1])
         read = library.read_index(BOT_WIDE, article, embedder.model_id, dim)
@@ -94,11 +94,11 @@ def prepare(
         loaded = load_index(
             article, embedder, settings.cache_dir, refresh=refresh, show_progress=show_progress
         )
-        if library is not None:  # kept for the next process (nothing when kept already)
-            try:
-                library.keep_vectors(article, BOT_WIDE, embedder.model_id, loaded.index)
-            except ArticleBotError as exc:  # the database is away (LibraryError)
-                log.warning("cannot keep the default article's vectors (%s)", exc)
+    if library is not None and loaded.source != "database":
+        try:  # kept for the next process (nothing when kept already)
+            library.keep_vectors(article, BOT_WIDE, embedder.model_id, loaded.index)
+        except ArticleBotError as exc:  # the database is away (LibraryError)
+            log.warning("cannot keep the default article's vectors (%s)", exc)
     retriever = Retriever(loaded.index, embedder, settings.min_relevance)
     seconds = time.perf_counter() - started
     log.info(

@@ -54,10 +54,6 @@ class Context:
         asked = question_language(self.text)
         return asked if asked != UNDETERMINED else self.article_language
 
-    def after(self, question: str, answer: Answer) -> Context:
-        """The context once `question`, asked in this one, got `answer`."""
-        return following(question, answer, self)
-
 
 def following(question: str, answer: Answer, before: Context | None = None) -> Context:
     """The context a conversation carries once `question` got `answer` (`before`: what

@@ -7,7 +7,7 @@ import argparse
 import json
 
 from bot.library.answering import open_library
-from bot.library.feedback import DEFAULT_ARTICLE, MAX_GROUPED, Feedback, Insights
+from bot.library.feedback import DEFAULT_ARTICLE, Feedback, Insights
 from bot.settings import Settings
 
 GROUPS_SHOWN = 50
@@ -42,20 +42,8 @@ def insights_text(seen: Insights) -> str:
         "Declined or voted down:",
     ]
     for group in seen.groups[:GROUPS_SHOWN]:
-        why = [f"{group.declined} declined"] if group.declined else []
-        why += [f"{group.voted_down} voted down"] if group.voted_down else []
-        lines.append(f"  {group.count}x {' '.join(group.question.split())} ({', '.join(why)})")
-    if len(seen.groups) > GROUPS_SHOWN:
-        lines.append(f"  ... and {len(seen.groups) - GROUPS_SHOWN} more questions")
-    if seen.ungrouped:
-        lines.append(
-            f"  only the latest {MAX_GROUPED:,} were grouped: "
-            f"{seen.ungrouped} earlier questions are counted, not shown"
-        )
-    if seen.unkept:
-        lines.append(f"  {seen.unkept} questions whose text is not kept")
-    if not seen.groups and not seen.unkept:
-        lines.append("  none")
+        lines.append(f"  {group.count}x {' '.join(group.question.split())} ({group.why})")
+    lines += [f"  {remark}" for remark in seen.left_out(GROUPS_SHOWN, "...")]
     if not seen.keep_questions:
         lines.append("  (this server does not keep question text)")
     lines += ["", "Most asked articles:"]

@@ -15,10 +15,10 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -38,7 +38,14 @@ from bot.discord.library_commands import BUSY_EVERYWHERE, WEB_ONLY, add_library_
 from bot.discord.translator import CatalogTranslator
 from bot.library.answering import Answerer, NotReady, add_indexed, open_library
 from bot.library.changes import ChangeWatcher
-from bot.library.refresh import Outcome, Refresher, RefreshWorker, read_web, web_reader
+from bot.library.refresh import (
+    Outcome,
+    Refresher,
+    RefreshWorker,
+    policy_for,
+    read_web,
+    web_reader,
+)
 from bot.library.schema import BOT_WIDE
 from bot.library.scope import Scopes
 from bot.library.store import Added, Library, LibraryError, StoredArticle
@@ -51,10 +58,12 @@ from embeddings.followup import Context, following
 from embeddings.question import QuestionError, clean_question
 from embeddings.retriever import Retriever
 from embeddings.sources import is_url
-from embeddings.sources.fetch import FetchPolicy, Page
+from embeddings.sources.fetch import Page
 from embeddings.sources.isolated import ReadingBudget, parse_isolated
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 APOLOGY = ENGLISH.apology
 
@@ -199,17 +208,8 @@ class ArticleBot(discord.AutoShardedClient):
         (it may read and embed a page as an add does)."""
         if self.refresher is None:  # no library yet
             raise LibraryError(f"no article {article_id} in this library")
-        if self.adds_full():
-            raise LibraryError(BUSY_EVERYWHERE)
-        self._adds_pending += 1
-        try:
-            loop = asyncio.get_running_loop()
-            refresher = self.refresher
-            outcome = await loop.run_in_executor(
-                self._adds, refresher.refresh, guild_id, article_id
-            )
-        finally:
-            self._adds_pending -= 1
+        outcome = await self._in_adds(self.refresher.refresh, guild_id, article_id)
+        loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._refreshed, outcome)  # as a removal
         return outcome
 
@@ -289,14 +289,16 @@ class ArticleBot(discord.AutoShardedClient):
     ) -> Added:
         """Read an article (a web address, or a file's name and bytes), build its index and
         keep it in a server's library, in a thread for adds: nothing else waits for it."""
+        return await self._in_adds(self._add_article, guild_id, source, added_by)
+
+    async def _in_adds(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work` in a thread for adds, counted among the adds running and waiting;
+        refused when they are full."""
         if self.adds_full():
             raise LibraryError(BUSY_EVERYWHERE)
         self._adds_pending += 1
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                self._adds, self._add_article, guild_id, source, added_by
-            )
+            return await asyncio.get_running_loop().run_in_executor(self._adds, work, *args)
         finally:
             self._adds_pending -= 1
 
@@ -306,10 +308,7 @@ class ArticleBot(discord.AutoShardedClient):
         if isinstance(source, str):
             if not is_url(source):  # a Discord user never names one of the bot's files
                 raise LibraryError(WEB_ONLY)
-            policy = FetchPolicy(
-                allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout
-            )
-            page, read = read_web(source, policy, READING)  # kept in the library only
+            page, read = read_web(source, policy_for(settings), READING)  # kept in the library
             assert read is not None  # not a conditional request
             article = read
         else:

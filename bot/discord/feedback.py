@@ -36,7 +36,6 @@ from bot.discord.library_commands import _manager
 from bot.library.feedback import (
     DEFAULT_ARTICLE,
     KEEP_DAYS,
-    MAX_GROUPED,
     Asked,
     Feedback,
     Insights,
@@ -413,23 +412,9 @@ def insights_embed(insights: Insights, default_title: str | None = None) -> disc
         "**Declined or voted down**",
     ]
     for group in seen.groups[:GROUPS_SHOWN]:
-        why = [f"{group.declined} declined"] if group.declined else []
-        why += [f"{group.voted_down} voted down"] if group.voted_down else []
-        lines.append(
-            f"\u2022 {group.count}\u00d7 {escape(shorten(' '.join(group.question.split()), 200))} "
-            f"({', '.join(why)})"
-        )
-    if len(seen.groups) > GROUPS_SHOWN:
-        lines.append(f"\u2026 and {len(seen.groups) - GROUPS_SHOWN} more questions")
-    if seen.ungrouped:
-        lines.append(
-            f"\u2022 only the latest {MAX_GROUPED:,} were grouped: "
-            f"{seen.ungrouped} earlier questions are counted, not shown"
-        )
-    if seen.unkept:
-        lines.append(f"\u2022 {seen.unkept} questions whose text is not kept")
-    if not seen.groups and not seen.unkept:
-        lines.append("\u2022 none")
+        question = escape(shorten(" ".join(group.question.split()), 200))
+        lines.append(f"\u2022 {group.count}\u00d7 {question} ({group.why})")
+    lines += [f"\u2022 {remark}" for remark in seen.left_out(GROUPS_SHOWN, "\u2026")]
     if not seen.keep_questions:
         lines.append("*Question text is not kept: `/library settings keep_questions:True`*")
     articles = []

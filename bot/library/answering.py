@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -125,6 +125,11 @@ class Answerer:
     def model_id(self) -> str:
         return self.default.embedder.model_id
 
+    @property
+    def dim(self) -> int:
+        """The dimension of the model's vectors."""
+        return int(self.default.index.paragraph_vectors.shape[1])
+
     def retriever(
         self, article: Article, build: bool = True, stored: Stored | None = None
     ) -> Retriever:
@@ -156,11 +161,10 @@ class Answerer:
         if not build:
             raise _Unread
         library = self.library if stored is not None else None
-        dim = int(self.default.index.paragraph_vectors.shape[1])
         unusable = False
         if library is not None and stored is not None:
             try:
-                read = library.read_index(stored[1], article, self.model_id, dim)
+                read = library.read_index(stored[1], article, self.model_id, self.dim)
                 if read is not None:
                     keep_index(read, self.model_id, cache_dir)
                     return read
@@ -198,42 +202,40 @@ class Answerer:
         last = context.article
         at = next((i for i, a in enumerate(articles) if a.content_hash == last), None)
         if at is not None and len(articles) > 1:
-            if not build and not self._has(scope, at):
-                raise NotReady(scope, (at,))
-            answer = self.retriever(articles[at], build, _stored(scope)[at]).answer(asked, 1)
+            [retriever] = self._retrievers_at(scope, [at], build)
+            answer = retriever.answer(asked, 1)
             if answer.answered and not answer.tentative:
                 return replace(answer, question=cleaned)
         return replace(self._answer(asked, scope, 1, build), question=cleaned)
 
     def _answer(self, question: str, scope: Scope, top_k: int, build: bool) -> Answer:
         articles = scope.articles
-        where = _stored(scope)
         if len(articles) <= RANKED_WHOLE:
-            missing = [] if build else [i for i in range(len(articles)) if not self._has(scope, i)]
-            if missing:
-                raise NotReady(scope, tuple(missing))
-            return Collection(
-                [self.retriever(a, build, s) for a, s in zip(articles, where, strict=True)]
-            ).answer(question, top_k)
+            every = self._retrievers_at(scope, range(len(articles)), build)
+            return Collection(every).answer(question, top_k)
         try:
             cleaned, _ = clean_question(question)
         except QuestionError:  # the refusal, as any article gives it
             return self.default.answer(question, top_k)
         shelf = self.shelf(scope, build)
         vector, picked = shelf.shortlist(self.default.embedder, cleaned, scoring.SHORTLIST)
-        missing = [] if build else [i for i in picked if not self._has(scope, i)]
-        if missing:
-            raise NotReady(scope, tuple(missing))
-        chosen = Collection([self.retriever(articles[i], build, where[i]) for i in picked])
+        chosen = Collection(self._retrievers_at(scope, picked, build))
         return chosen.answer(question, top_k, vector)
 
-    def _has(self, scope: Scope, position: int) -> bool:
-        """Whether an article's retriever can be had without building its index."""
-        try:
-            self.retriever(scope.articles[position], False, _stored(scope)[position])
-        except _Unread:
-            return False
-        return True
+    def _retrievers_at(
+        self, scope: Scope, positions: Iterable[int], build: bool
+    ) -> list[Retriever]:
+        """The retrievers of the articles at `positions` of `scope`; without `build`,
+        `NotReady` for all of them that memory and the cache lack."""
+        where, found, missing = _stored(scope), [], []
+        for i in positions:
+            try:
+                found.append(self.retriever(scope.articles[i], build, where[i]))
+            except _Unread:
+                missing.append(i)
+        if missing:
+            raise NotReady(scope, tuple(missing))
+        return found
 
     def shelf(self, scope: Scope, build: bool = True) -> Shelf:
         """The shelf of a scope's articles, made once for each scope read (a scope read
@@ -269,8 +271,9 @@ class Answerer:
             asked = [articles[i] for i in positions if where[i] is not None]
             library = self.library
             try:
-                dim = int(self.default.index.paragraph_vectors.shape[1])
-                kept = library.overviews(asked, self.model_id, dim) if library and asked else {}
+                kept = (
+                    library.overviews(asked, self.model_id, self.dim) if library and asked else {}
+                )
             except LibraryError as exc:  # the database is away: from the indexes
                 log.warning("cannot read kept vectors (%s)", exc)
                 kept = {}

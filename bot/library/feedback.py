@@ -84,6 +84,13 @@ class QuestionGroup:
     declined: int
     voted_down: int
 
+    @property
+    def why(self) -> str:
+        """What went wrong with them: "2 declined, 1 voted down"."""
+        said = [f"{self.declined} declined"] if self.declined else []
+        said += [f"{self.voted_down} voted down"] if self.voted_down else []
+        return ", ".join(said)
+
 
 @dataclass(frozen=True)
 class ArticleCount:
@@ -118,6 +125,23 @@ class Insights:
     unkept: int = 0
     """Declined or voted-down questions whose text was not kept."""
     articles: tuple[ArticleCount, ...] = field(default=())
+
+    def left_out(self, shown: int, more: str) -> list[str]:
+        """What a list of the first `shown` groups leaves out, one remark a line (`more`
+        opens the count of groups not shown)."""
+        said = []
+        if len(self.groups) > shown:
+            said.append(f"{more} and {len(self.groups) - shown} more questions")
+        if self.ungrouped:
+            said.append(
+                f"only the latest {MAX_GROUPED:,} were grouped: "
+                f"{self.ungrouped} earlier questions are counted, not shown"
+            )
+        if self.unkept:
+            said.append(f"{self.unkept} questions whose text is not kept")
+        if not self.groups and not self.unkept:
+            said.append("none")
+        return said
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `library insights --json`."""
@@ -204,8 +228,7 @@ class Feedback:
     def keep_questions(self, guild_id: int) -> bool:
         """Whether a server keeps its questions' text (off unless its manager turned it on)."""
         with self._session() as session:
-            row = session.get(GuildSettingsRow, guild_id)
-            return bool(row and row.keep_questions)
+            return _keeps(session, guild_id)
 
     def set_keep_questions(self, guild_id: int, keep: bool) -> None:
         """Turn keeping a server's questions' text on or off; off also forgets the text
@@ -237,9 +260,7 @@ class Feedback:
         guild_id = DM_GUILD if asked.guild_id is None else asked.guild_id
         with self._session() as session:
             keep = asked.guild_id is not None and asked.guild_id != DM_GUILD
-            if keep:
-                row = session.get(GuildSettingsRow, guild_id)
-                keep = bool(row and row.keep_questions)
+            keep = keep and _keeps(session, guild_id)
             ids = _article_ids(session, guild_id, asked.content_hashes)
             for _ in range(3):
                 answer_id = secrets.randbelow(MAX_ANSWER_ID) + 1
@@ -343,7 +364,7 @@ class Feedback:
         since = (now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)
         recent = and_(AnswerRow.guild_id == guild_id, AnswerRow.asked_at >= since)
         with self._session() as session:
-            settings = session.get(GuildSettingsRow, guild_id)
+            keeps = _keeps(session, guild_id)
             ups = func.sum(case((VoteRow.up, 1), else_=0))
             downs = func.sum(case((VoteRow.up, 0), else_=1))
             tally = (
@@ -390,7 +411,7 @@ class Feedback:
         return Insights(
             guild_id=guild_id,
             days=KEEP_DAYS,
-            keep_questions=bool(settings and settings.keep_questions),
+            keep_questions=keeps,
             answers=answers,
             declined=declined,
             votes_up=votes_up,
@@ -403,6 +424,12 @@ class Feedback:
                 ArticleCount(article_id, titles.get(article_id), count) for article_id, count in top
             ),
         )
+
+
+def _keeps(session: Session, guild_id: int) -> bool:
+    """Whether a server keeps its questions' text."""
+    row = session.get(GuildSettingsRow, guild_id)
+    return bool(row and row.keep_questions)
 
 
 def _quoted(session: Session, recent: Any) -> list[tuple[int, int]]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -23,7 +22,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -468,7 +466,9 @@ class Library:
                 raise LibraryError(f"no article {article_id} in this library")
             if not row.source_url:
                 raise NotWeb(f"article {article_id} is not a web article")
-            session.execute(_insert_missing(session).values(article_id=article_id, failures=0))
+            session.execute(
+                vectors.insert_new(session, CheckRow).values(article_id=article_id, failures=0)
+            )
             taken = session.execute(
                 update(CheckRow)
                 .where(CheckRow.article_id == article_id, _lease_free(now))
@@ -725,12 +725,6 @@ def _kept(validator: str | None) -> str | None:
 
 def _lease_free(now: datetime) -> ColumnElement[bool]:
     return or_(CheckRow.lease_until.is_(None), CheckRow.lease_until < now)
-
-
-def _insert_missing(session: Session) -> Any:
-    """An INSERT of an article's check row that passes over one already there."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(CheckRow).on_conflict_do_nothing()
 
 
 def _add_version(session: Session, row: ArticleRow, at: datetime) -> None:

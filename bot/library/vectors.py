@@ -19,7 +19,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.library.schema import MODEL_LENGTH, ArticleRow, VectorsRow, WordRow
+from bot.library.schema import MODEL_LENGTH, ArticleRow, Base, VectorsRow, WordRow
 from embeddings.article import Article
 from embeddings.index import ArticleIndex, index_from_vectors
 from embeddings.index_cache import lexicon
@@ -98,7 +98,7 @@ def insert(
         for n, i in enumerate(fresh)
     ]
     for start in range(0, len(new), CHUNK):
-        session.execute(_insert_new(session, WordRow).values(new[start : start + CHUNK]))
+        session.execute(insert_new(session, WordRow).values(new[start : start + CHUNK]))
     kept = VectorsRow.content_hash == article.content_hash, VectorsRow.language == article.language
     if replace:
         session.execute(delete(VectorsRow).where(*kept, VectorsRow.model_id == model_id))
@@ -117,7 +117,7 @@ def insert(
         "lexicon": lexicon(),
         "stored_at": datetime.now(UTC),
     }
-    session.execute(_insert_new(session, VectorsRow).values([row]))
+    session.execute(insert_new(session, VectorsRow).values([row]))
 
 
 def _row(packed: bytes, n: int, rows: int, row_bytes: int) -> bytes:
@@ -261,7 +261,7 @@ def copy_rows(source: Session, target: Session) -> None:
         rows = source.execute(select(*table.__table__.columns).execution_options(yield_per=CHUNK))
         for batch in rows.partitions():
             target.execute(
-                _insert_new(target, table).values(
+                insert_new(target, table).values(
                     [dict(zip(columns, r, strict=True)) for r in batch]
                 )
             )
@@ -304,8 +304,9 @@ def _words_query(guild_id: int, model_id: str, words: Sequence[str]) -> Select[A
     )
 
 
-def _insert_new(session: Session, table: type[WordRow] | type[VectorsRow]) -> Any:
-    """An INSERT that passes over rows another process inserted meanwhile."""
+def insert_new(session: Session, table: type[Base]) -> Any:
+    """An INSERT into `table` that passes over rows already there (another process may
+    have inserted them meanwhile)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
 
